@@ -1,0 +1,110 @@
+package io.pulsarproxy.auth;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.auth.AuthDynamicFeature;
+import io.dropwizard.auth.AuthValueFactoryProvider;
+import io.dropwizard.auth.oauth.OAuthCredentialAuthFilter;
+import io.dropwizard.core.setup.Environment;
+import io.pulsarproxy.core.RateLimiter.RateLimit;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@code auth:} section: bearer tokens by name and SHA-256, with their topic permissions. */
+public class AuthFactory {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthFactory.class);
+
+  /** SHA-256 of {@code pp-dev-token}, the development token README.md documents. */
+  static final String DEV_TOKEN_SHA256 =
+      "efd0c2a50f443ebc7f5b451436b4e4cb4df3980da272b1b51deef1567dd67dfd";
+
+  @JsonProperty @NotNull @Valid private List<TokenFactory> tokens = new ArrayList<>();
+
+  @JsonProperty @NotEmpty private String realm = "pulsar-proxy";
+
+  /** Builds the authenticator and registers the bearer filter and {@code @RolesAllowed} checks. */
+  public TokenAuthenticator build(Environment environment) {
+    List<TokenAuthenticator.Token> built = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (TokenFactory t : tokens) {
+      if (!names.add(t.name)) {
+        throw new IllegalArgumentException("auth.tokens: duplicate token name '" + t.name + "'");
+      }
+      if (t.sha256.equalsIgnoreCase(DEV_TOKEN_SHA256)) {
+        LOG.warn(
+            "SECURITY: token '{}' is the well-known development token from README.md; anyone can"
+                + " use it. Remove it from auth.tokens before exposing this instance.",
+            t.name);
+      }
+      built.add(t.build());
+    }
+    if (built.isEmpty()) {
+      LOG.warn("auth.tokens is empty: every publish and subscribe request will answer 401");
+    }
+    TokenAuthenticator authenticator = new TokenAuthenticator(built);
+    environment
+        .jersey()
+        .register(
+            new AuthDynamicFeature(
+                new OAuthCredentialAuthFilter.Builder<Caller>()
+                    .setAuthenticator(authenticator)
+                    .setAuthorizer(new PermissionAuthorizer())
+                    .setPrefix("Bearer")
+                    .setRealm(realm)
+                    .setUnauthorizedHandler(new JsonUnauthorizedHandler())
+                    .buildAuthFilter()));
+    environment.jersey().register(RolesAllowedDynamicFeature.class);
+    environment.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
+    return authenticator;
+  }
+
+  /** One entry of {@code auth.tokens}. */
+  public static class TokenFactory {
+    @JsonProperty @NotEmpty private String name;
+
+    @JsonProperty
+    @NotNull
+    @Pattern(regexp = "[0-9a-fA-F]{64}", message = "must be the 64 hex digits of a SHA-256")
+    private String sha256;
+
+    @JsonProperty @NotNull private List<String> publish = List.of();
+    @JsonProperty @NotNull private List<String> subscribe = List.of();
+    @JsonProperty @NotNull @Valid private RateLimitFactory rateLimit = new RateLimitFactory();
+
+    TokenAuthenticator.Token build() {
+      Caller caller =
+          new Caller(
+              name,
+              new TopicPatterns(publish),
+              new TopicPatterns(subscribe),
+              new RateLimit(rateLimit.perSecond, rateLimit.burst));
+      return new TokenAuthenticator.Token(HexFormat.of().parseHex(sha256.toLowerCase()), caller);
+    }
+
+    /** Redacts the hash: configuration objects end up in logs and error messages. */
+    @Override
+    public String toString() {
+      return "Token[" + name + "]";
+    }
+  }
+
+  /** A token's publish rate limit: a token bucket. */
+  public static class RateLimitFactory {
+    @JsonProperty @Positive private double perSecond = 1000;
+
+    @JsonProperty
+    @Min(1)
+    private int burst = 2000;
+  }
+}

@@ -1,0 +1,36 @@
+package io.pulsarproxy.auth;
+
+import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.RateLimiter.RateLimit;
+import io.pulsarproxy.core.TopicName;
+import java.security.Principal;
+
+/** An authenticated token: its name (never its secret), what it may do, and its rate limit. */
+public record Caller(
+    String name, TopicPatterns publish, TopicPatterns subscribe, RateLimit rateLimit)
+    implements Principal {
+
+  @Override
+  public String getName() {
+    return name;
+  }
+
+  /**
+   * @throws ApiException 403 when this token may not publish to the topic
+   */
+  public void requirePublish(TopicName topic) {
+    if (!publish.matches(topic)) {
+      throw ApiException.forbidden("token '" + name + "' may not publish to topic '" + topic + "'");
+    }
+  }
+
+  /**
+   * @throws ApiException 403 when this token may not subscribe to the topic
+   */
+  public void requireSubscribe(TopicName topic) {
+    if (!subscribe.matches(topic)) {
+      throw ApiException.forbidden(
+          "token '" + name + "' may not subscribe to topic '" + topic + "'");
+    }
+  }
+}

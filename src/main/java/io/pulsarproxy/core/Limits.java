@@ -1,0 +1,16 @@
+package io.pulsarproxy.core;
+
+/**
+ * Every size and count limit on input, in one place. Built from the {@code limits:} section.
+ *
+ * @param maxMessageBytes a single-message request body, and each message of a batch as encoded
+ * @param maxBatchBytes a batch request body
+ */
+public record Limits(
+    long maxMessageBytes,
+    long maxBatchBytes,
+    int maxBatchMessages,
+    int maxMetadataEntries,
+    int maxMessageIdLength,
+    int maxKeyLength,
+    int maxReadLimit) {}

@@ -1,0 +1,83 @@
+package io.pulsarproxy.core;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/** Token buckets keyed by caller name: {@code permitsPerSecond} refill, up to {@code burst}. */
+public final class RateLimiter {
+  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final LongSupplier nanoClock;
+
+  public RateLimiter(LongSupplier nanoClock) {
+    this.nanoClock = nanoClock;
+  }
+
+  /**
+   * Takes {@code permits} from the caller's bucket.
+   *
+   * @throws ApiException 429 with {@code Retry-After} when the bucket cannot cover them
+   */
+  public void acquire(String caller, RateLimit limit, int permits) {
+    if (permits > limit.burst()) {
+      throw new ApiException(
+          429,
+          "rate_limited",
+          "a batch of "
+              + permits
+              + " messages exceeds this token's burst of "
+              + limit.burst()
+              + "; send smaller batches");
+    }
+    Bucket bucket = buckets.computeIfAbsent(caller, k -> new Bucket(limit, nanoClock.getAsLong()));
+    long waitNanos = bucket.tryAcquire(permits, nanoClock.getAsLong());
+    if (waitNanos > 0) {
+      long seconds = Math.max(1, (waitNanos + TimeUnit.SECONDS.toNanos(1) - 1) / 1_000_000_000L);
+      throw new ApiException(
+          429,
+          "rate_limited",
+          "rate limit of "
+              + limit.perSecond()
+              + " messages/s (burst "
+              + limit.burst()
+              + ") exceeded; retry after "
+              + seconds
+              + " s",
+          Map.of("Retry-After", Long.toString(seconds)));
+    }
+  }
+
+  /** A rate in messages per second with a burst allowance. */
+  public record RateLimit(double perSecond, int burst) {
+    public RateLimit {
+      if (perSecond <= 0 || burst < 1) {
+        throw new IllegalArgumentException(
+            "rate limit must be positive with a burst of at least 1");
+      }
+    }
+  }
+
+  private static final class Bucket {
+    private final RateLimit limit;
+    private double tokens;
+    private long lastRefill;
+
+    Bucket(RateLimit limit, long now) {
+      this.limit = limit;
+      this.tokens = limit.burst();
+      this.lastRefill = now;
+    }
+
+    /** Returns 0 when granted, else how long until enough tokens will be there. */
+    synchronized long tryAcquire(int permits, long now) {
+      tokens = Math.min(limit.burst(), tokens + (now - lastRefill) / 1e9 * limit.perSecond());
+      lastRefill = now;
+      if (tokens >= permits) {
+        tokens -= permits;
+        return 0;
+      }
+      return (long) Math.ceil((permits - tokens) / limit.perSecond() * 1e9);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package io.pulsarproxy.core;
+
+import java.util.regex.Pattern;
+
+/** A topic name, validated once at the edge and trusted from then on. */
+public record TopicName(String value) {
+  public static final int MAX_LENGTH = 200;
+  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._:-]+");
+
+  public TopicName {
+    if (value == null || value.isEmpty() || value.length() > MAX_LENGTH) {
+      throw ApiException.badRequest(
+          "invalid_topic", "topic must be 1 to " + MAX_LENGTH + " characters long");
+    }
+    if (!VALID.matcher(value).matches()) {
+      throw ApiException.badRequest(
+          "invalid_topic",
+          "topic may contain only letters, digits and the characters . _ - : (got an other character)");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return value;
+  }
+}

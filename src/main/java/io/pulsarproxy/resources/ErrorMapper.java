@@ -1,0 +1,79 @@
+package io.pulsarproxy.resources;
+
+import io.pulsarproxy.api.ErrorBody;
+import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.store.StoreUnavailableException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single place where a failed request becomes its JSON error body, and is logged once: client
+ * errors at INFO, an unavailable store at WARN, anything unexpected at ERROR (as a 500 whose body
+ * carries no detail).
+ */
+public final class ErrorMapper implements ExceptionMapper<Throwable> {
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
+
+  private static final Map<Integer, String> ERROR_WORDS =
+      Map.of(
+          400, "bad_request",
+          401, "unauthorized",
+          403, "forbidden",
+          404, "not_found",
+          405, "method_not_allowed",
+          406, "not_acceptable",
+          413, "payload_too_large",
+          415, "unsupported_media_type");
+
+  private static final Map<Integer, String> SENTENCES =
+      Map.of(
+          403, "this token lacks the permission this endpoint needs",
+          404, "no such endpoint",
+          405, "this endpoint does not accept that method",
+          406, "this endpoint answers application/json only",
+          415, "the request body must be JSON (Content-Type: application/json)");
+
+  @Override
+  public Response toResponse(Throwable e) {
+    if (e instanceof ApiException api) {
+      LOG.info("{} {}: {}", api.status(), api.error(), api.getMessage());
+      Response.ResponseBuilder response = json(api.status(), api.error(), api.getMessage());
+      api.headers().forEach(response::header);
+      return response.build();
+    }
+    if (e instanceof StoreUnavailableException) {
+      LOG.warn("503 store_unavailable: {}", e.getMessage());
+      return json(503, "store_unavailable", "the message store is unavailable; retry shortly")
+          .header("Retry-After", "1")
+          .build();
+    }
+    if (e instanceof WebApplicationException web) {
+      Response original = web.getResponse();
+      if (original.hasEntity()) {
+        return original; // already in our shape, e.g. the 401 of the auth filter
+      }
+      int status = original.getStatus();
+      String error = ERROR_WORDS.getOrDefault(status, "http_" + status);
+      String message = SENTENCES.getOrDefault(status, web.getMessage());
+      LOG.info("{} {}: {}", status, error, message);
+      Response.ResponseBuilder response = json(status, error, message);
+      original
+          .getHeaders()
+          .forEach((name, values) -> values.forEach(v -> response.header(name, v)));
+      return response.type(MediaType.APPLICATION_JSON_TYPE).build();
+    }
+    LOG.error("500 internal_error", e);
+    return json(500, "internal_error", "an internal error occurred; it has been logged").build();
+  }
+
+  private static Response.ResponseBuilder json(int status, String error, String message) {
+    return Response.status(status)
+        .type(MediaType.APPLICATION_JSON_TYPE)
+        .entity(new ErrorBody(status, error, message));
+  }
+}

@@ -1,0 +1,41 @@
+package io.pulsarproxy.store;
+
+import io.pulsarproxy.core.AppendResult;
+import io.pulsarproxy.core.EntryId;
+import io.pulsarproxy.core.NewMessage;
+import io.pulsarproxy.core.Retention;
+import io.pulsarproxy.core.StoredMessage;
+import io.pulsarproxy.core.TopicName;
+import io.pulsarproxy.core.TopicStats;
+import java.util.List;
+
+/**
+ * Where messages live: one append-only log per topic with retention, deduplication by producer
+ * message id, and reads by id range. Every method throws {@link StoreUnavailableException} when the
+ * backing server cannot answer within its timeout.
+ */
+public interface MessageStore {
+
+  /**
+   * Appends messages to a topic, in order, as one atomic step: all are stored (or recognised as
+   * duplicates) or, on an exception, the caller must treat the outcome as unknown.
+   */
+  List<AppendResult> append(TopicName topic, List<NewMessage> messages);
+
+  /**
+   * Reads up to {@code limit} entries with ids greater than {@code after}, oldest first, including
+   * expired ones (the caller decides what to deliver).
+   */
+  List<StoredMessage> read(TopicName topic, EntryId after, int limit);
+
+  TopicStats stats(TopicName topic);
+
+  /** The retention in force for a topic. */
+  Retention retention(TopicName topic);
+
+  /** Checks the store answers; throws {@link StoreUnavailableException} when it does not. */
+  void ping();
+
+  /** A one-line description for logs and health details, never containing credentials. */
+  String describe();
+}

@@ -1,0 +1,18 @@
+package io.pulsarproxy.store;
+
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.jackson.Discoverable;
+import io.pulsarproxy.core.Retention;
+import java.time.Duration;
+
+/**
+ * The {@code store:} section of the configuration, chosen by its {@code type}: {@code memory},
+ * {@code valkey}, or {@code auto} (Valkey when a URL is set, memory otherwise).
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+public interface MessageStoreFactory extends Discoverable {
+
+  /** Builds the store and registers whatever it holds open with the environment's lifecycle. */
+  MessageStore build(Environment environment, Retention retention, Duration dedupWindow);
+}

@@ -1,0 +1,23 @@
+package io.pulsarproxy.store.valkey;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import io.dropwizard.core.setup.Environment;
+import io.pulsarproxy.core.Retention;
+import io.pulsarproxy.store.MessageStore;
+import io.pulsarproxy.store.memory.MemoryStoreFactory;
+import java.time.Duration;
+
+/**
+ * {@code store: {type: auto}}: the Valkey store when {@code url} is set (the shipped config fills
+ * it from {@code VALKEY_URL}), else the in-memory store. Lets one config.yml serve both a laptop
+ * and production.
+ */
+@JsonTypeName("auto")
+public class AutoStoreFactory extends ValkeyStoreFactory {
+  @Override
+  public MessageStore build(Environment environment, Retention retention, Duration dedupWindow) {
+    return getUrl().isEmpty()
+        ? new MemoryStoreFactory().build(environment, retention, dedupWindow)
+        : super.build(environment, retention, dedupWindow);
+  }
+}

@@ -1,0 +1,233 @@
+package io.pulsarproxy.store.valkey;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pulsarproxy.core.AppendResult;
+import io.pulsarproxy.core.EntryId;
+import io.pulsarproxy.core.NewMessage;
+import io.pulsarproxy.core.Retention;
+import io.pulsarproxy.core.StoredMessage;
+import io.pulsarproxy.core.TopicName;
+import io.pulsarproxy.core.TopicStats;
+import io.pulsarproxy.store.MessageStore;
+import io.pulsarproxy.store.StoreUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * Topics as Valkey Streams. An append is one call of the {@code append.lua} script, which checks
+ * producer ids against their dedup keys, XADDs with approximate MAXLEN, trims by age and records
+ * the dedup keys, atomically, so two racing producers of one message id cannot both store it.
+ */
+public final class ValkeyMessageStore implements MessageStore {
+  static final String FIELD_MESSAGE_ID = "mid";
+  static final String FIELD_PAYLOAD = "p";
+  static final String FIELD_METADATA = "md";
+  static final String FIELD_KEY = "k";
+  static final String FIELD_EXPIRES = "x";
+
+  private static final TypeReference<Map<String, String>> METADATA_TYPE = new TypeReference<>() {};
+
+  private final UnifiedJedis client;
+  private final ObjectMapper json;
+  private final Retention retention;
+  private final Duration dedupWindow;
+  private final String description;
+  private final String appendScript;
+  private final String appendSha;
+
+  public ValkeyMessageStore(
+      UnifiedJedis client,
+      ObjectMapper json,
+      Retention retention,
+      Duration dedupWindow,
+      String description) {
+    this.client = client;
+    this.json = json;
+    this.retention = retention;
+    this.dedupWindow = dedupWindow;
+    this.description = description;
+    this.appendScript = loadResource("append.lua");
+    this.appendSha = sha1Hex(appendScript);
+  }
+
+  /** Loads the scripts into the server's cache; later calls fall back to EVAL if it was flushed. */
+  void loadScripts() {
+    call(() -> client.scriptLoad(appendScript));
+  }
+
+  @Override
+  public List<AppendResult> append(TopicName topic, List<NewMessage> messages) {
+    List<String> keys = new ArrayList<>();
+    keys.add(ValkeyKeys.stream(topic));
+    List<String> args = new ArrayList<>(4 + messages.size() * 12);
+    args.add(Long.toString(retention.maxLength()));
+    args.add(Long.toString(retention.maxAge().toMillis()));
+    args.add(Long.toString(dedupWindow.toMillis()));
+    args.add(Integer.toString(messages.size()));
+    for (NewMessage m : messages) {
+      if (m.deduplicate()) {
+        keys.add(ValkeyKeys.dedup(topic, m.messageId()));
+        args.add(Integer.toString(keys.size()));
+      } else {
+        args.add("0");
+      }
+      args.add(m.ttlSeconds() == null ? "0" : Long.toString(m.ttlSeconds()));
+      List<String> fields = fields(m);
+      args.add(Integer.toString(fields.size()));
+      args.addAll(fields);
+    }
+    List<?> reply = (List<?>) call(() -> evalAppend(keys, args));
+    List<AppendResult> results = new ArrayList<>(messages.size());
+    for (int i = 0; i < messages.size(); i++) {
+      EntryId id = EntryId.ofStored((String) reply.get(2 * i));
+      boolean duplicate = ((Long) reply.get(2 * i + 1)) == 1L;
+      results.add(new AppendResult(id, messages.get(i).messageId(), duplicate));
+    }
+    return results;
+  }
+
+  private Object evalAppend(List<String> keys, List<String> args) {
+    try {
+      return client.evalsha(appendSha, keys, args);
+    } catch (JedisNoScriptException e) {
+      // The server restarted or its script cache was flushed: EVAL caches it again.
+      return client.eval(appendScript, keys, args);
+    }
+  }
+
+  private List<String> fields(NewMessage m) {
+    List<String> fields = new ArrayList<>(8);
+    fields.add(FIELD_MESSAGE_ID);
+    fields.add(m.messageId());
+    fields.add(FIELD_PAYLOAD);
+    fields.add(m.payload());
+    if (!m.metadata().isEmpty()) {
+      fields.add(FIELD_METADATA);
+      try {
+        fields.add(json.writeValueAsString(m.metadata()));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("a map of strings always serialises", e);
+      }
+    }
+    if (m.key() != null) {
+      fields.add(FIELD_KEY);
+      fields.add(m.key());
+    }
+    return fields;
+  }
+
+  @Override
+  public List<StoredMessage> read(TopicName topic, EntryId after, int limit) {
+    String start = after.equals(EntryId.ZERO) ? "-" : "(" + after;
+    List<StreamEntry> entries =
+        call(() -> client.xrange(ValkeyKeys.stream(topic), start, "+", limit));
+    List<StoredMessage> out = new ArrayList<>(entries.size());
+    for (StreamEntry e : entries) {
+      out.add(decode(e));
+    }
+    return out;
+  }
+
+  StoredMessage decode(StreamEntry entry) {
+    Map<String, String> f = entry.getFields();
+    Map<String, String> metadata = Map.of();
+    String encodedMetadata = f.get(FIELD_METADATA);
+    if (encodedMetadata != null) {
+      try {
+        metadata = json.readValue(encodedMetadata, METADATA_TYPE);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("entry " + entry.getID() + " has unreadable metadata", e);
+      }
+    }
+    String expires = f.get(FIELD_EXPIRES);
+    return new StoredMessage(
+        new EntryId(entry.getID().getTime(), entry.getID().getSequence()),
+        f.get(FIELD_MESSAGE_ID),
+        f.get(FIELD_PAYLOAD),
+        metadata,
+        f.get(FIELD_KEY),
+        expires == null ? null : Long.valueOf(expires));
+  }
+
+  @Override
+  public TopicStats stats(TopicName topic) {
+    String key = ValkeyKeys.stream(topic);
+    return call(
+        () -> {
+          try (AbstractPipeline p = client.pipelined()) {
+            Response<Long> length = p.xlen(key);
+            Response<List<StreamEntry>> first = p.xrange(key, "-", "+", 1);
+            Response<List<StreamEntry>> last = p.xrevrange(key, "+", "-", 1);
+            p.sync();
+            if (length.get() == 0) {
+              return TopicStats.EMPTY;
+            }
+            return new TopicStats(length.get(), idOf(first.get().get(0)), idOf(last.get().get(0)));
+          }
+        });
+  }
+
+  private static EntryId idOf(StreamEntry e) {
+    return new EntryId(e.getID().getTime(), e.getID().getSequence());
+  }
+
+  @Override
+  public Retention retention(TopicName topic) {
+    return retention;
+  }
+
+  @Override
+  public void ping() {
+    call(client::ping);
+  }
+
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  private <T> T call(Supplier<T> command) {
+    try {
+      return command.get();
+    } catch (JedisException e) {
+      throw new StoreUnavailableException("Valkey at " + description + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String loadResource(String name) {
+    try (InputStream in = ValkeyMessageStore.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String sha1Hex(String text) {
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-1")
+              .digest(text.getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-1", e);
+    }
+  }
+}
