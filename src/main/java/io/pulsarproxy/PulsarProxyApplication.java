@@ -15,6 +15,7 @@ import io.pulsarproxy.health.StoreHealthCheck;
 import io.pulsarproxy.resources.ErrorMapper;
 import io.pulsarproxy.resources.PublishResource;
 import io.pulsarproxy.resources.TopicResource;
+import io.pulsarproxy.resources.UnreadBodyDrainer;
 import io.pulsarproxy.store.MessageStore;
 import java.time.Clock;
 
@@ -60,6 +61,7 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     RateLimiter rateLimiter = new RateLimiter(System::nanoTime);
 
     environment.jersey().register(new ErrorMapper());
+    environment.jersey().register(new UnreadBodyDrainer(limits.maxBatchBytes()));
     environment
         .jersey()
         .register(

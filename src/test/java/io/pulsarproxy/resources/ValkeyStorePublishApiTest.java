@@ -1,0 +1,28 @@
+package io.pulsarproxy.resources;
+
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.pulsarproxy.PulsarProxyApplication;
+import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.ValkeyTestServer;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The publish API contract on a real valkey-server/redis-server started for this class. */
+class ValkeyStorePublishApiTest extends PublishApiContract {
+  @RegisterExtension static final ValkeyTestServer VALKEY = new ValkeyTestServer();
+
+  static final DropwizardAppExtension<PulsarProxyConfiguration> APP =
+      new DropwizardAppExtension<>(
+          PulsarProxyApplication.class,
+          ResourceHelpers.resourceFilePath("test-config.yml"),
+          ConfigOverride.config("store.type", "valkey"),
+          ConfigOverride.config("store.url", VALKEY::url),
+          ConfigOverride.config("store.commandTimeout", "1s"),
+          ConfigOverride.config("store.poolWait", "1s"));
+
+  @Override
+  protected DropwizardAppExtension<PulsarProxyConfiguration> app() {
+    return APP;
+  }
+}
