@@ -37,9 +37,14 @@ public class AuthFactory {
   public TokenAuthenticator build(Environment environment) {
     List<TokenAuthenticator.Token> built = new ArrayList<>();
     Set<String> names = new HashSet<>();
+    Set<String> hashes = new HashSet<>();
     for (TokenFactory t : tokens) {
       if (!names.add(t.name)) {
         throw new IllegalArgumentException("auth.tokens: duplicate token name '" + t.name + "'");
+      }
+      if (!hashes.add(t.sha256.toLowerCase())) {
+        throw new IllegalArgumentException(
+            "auth.tokens: token '" + t.name + "' has the same secret as an earlier token");
       }
       if (t.sha256.equalsIgnoreCase(DEV_TOKEN_SHA256)) {
         LOG.warn(

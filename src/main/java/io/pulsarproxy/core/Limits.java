@@ -3,7 +3,8 @@ package io.pulsarproxy.core;
 /**
  * Every size and count limit on input, in one place. Built from the {@code limits:} section.
  *
- * @param maxMessageBytes a single-message request body, and each message of a batch as encoded
+ * @param maxMessageBytes a single-message request body, and the encoded payload of each message of
+ *     a batch
  * @param maxBatchBytes a batch request body
  */
 public record Limits(

@@ -27,12 +27,21 @@ public final class MessageParser {
   }
 
   /**
+   * @param topic the topic the message is published to
    * @param where how to name this message in an error: "" for a single message, "messages[3]: " in
    *     a batch
    */
-  public NewMessage parse(JsonNode node, String where) {
+  public NewMessage parse(JsonNode node, TopicName topic, String where) {
     if (node == null || !node.isObject()) {
       throw ApiException.unprocessable(where + "a message must be a JSON object");
+    }
+    // A message may repeat its topic (clients reuse one shape for every endpoint) but not
+    // contradict it.
+    JsonNode topicField = node.get("topic");
+    if (topicField != null
+        && !(topicField.isTextual() && topicField.textValue().equals(topic.value()))) {
+      throw ApiException.unprocessable(
+          where + "\"topic\" in the message differs from the topic it is published to");
     }
     for (Map.Entry<String, JsonNode> property : node.properties()) {
       String field = property.getKey();

@@ -1,5 +1,6 @@
 package io.pulsarproxy.core;
 
+import java.math.BigDecimal;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +39,7 @@ public final class RateLimiter {
           429,
           "rate_limited",
           "rate limit of "
-              + limit.perSecond()
+              + BigDecimal.valueOf(limit.perSecond()).stripTrailingZeros().toPlainString()
               + " messages/s (burst "
               + limit.burst()
               + ") exceeded; retry after "

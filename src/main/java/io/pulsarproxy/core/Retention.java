@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * How much of a topic the store keeps: at most {@code maxLength} entries, none older than {@code
- * maxAge}. Trimming on append is approximate in Valkey (whole stream nodes, see docs/retention).
+ * maxAge}. Trimming on append is approximate in Valkey (whole stream nodes, see
+ * docs/configuration.md).
  */
 public record Retention(long maxLength, Duration maxAge) {
   public Retention {

@@ -69,7 +69,6 @@ public class PublishResource {
     TopicName topic = new TopicName(topicParam);
     caller.requirePublish(topic);
     JsonNode message = bodyReader.read(body, headers.getLength(), limits.maxMessageBytes());
-    requireSameTopic(message, topic);
     return publishOne(caller, topic, message);
   }
 
@@ -108,7 +107,7 @@ public class PublishResource {
   }
 
   private Response publishOne(Caller caller, TopicName topic, JsonNode message) {
-    NewMessage parsed = parser.parse(message, "");
+    NewMessage parsed = parser.parse(message, topic, "");
     rateLimiter.acquire(caller.name(), caller.rateLimit(), 1);
     AppendResult result = store.append(topic, List.of(parsed)).get(0);
     return Response.status(result.duplicate() ? 200 : 201).entity(view(topic, result)).build();
@@ -133,7 +132,7 @@ public class PublishResource {
     }
     List<NewMessage> messages = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
-      messages.add(parser.parse(items.get(i), "messages[" + i + "]: "));
+      messages.add(parser.parse(items.get(i), topic, "messages[" + i + "]: "));
     }
     rateLimiter.acquire(caller.name(), caller.rateLimit(), messages.size());
     List<AppendResult> appended = store.append(topic, messages);
@@ -161,7 +160,7 @@ public class PublishResource {
     return new TopicName(topic.textValue());
   }
 
-  /** A body may repeat the path's topic (clients reuse one shape) but not contradict it. */
+  /** A batch may repeat the path's topic (clients reuse one shape) but not contradict it. */
   private static void requireSameTopic(JsonNode body, TopicName topic) {
     JsonNode inBody = body.isObject() ? body.get("topic") : null;
     if (inBody != null && !(inBody.isTextual() && inBody.textValue().equals(topic.value()))) {

@@ -36,15 +36,26 @@ public final class ValkeyTestServer implements AfterAllCallback, AutoCloseable {
   private Process process;
 
   public ValkeyTestServer(String... extraArgs) {
-    this.binary = findBinary();
+    this(findBinary(), List.of(extraArgs));
+  }
+
+  private ValkeyTestServer(String binary, List<String> extraArgs) {
+    this.binary = binary;
     this.port = freePort();
-    this.extraArgs = List.of(extraArgs);
+    this.extraArgs = List.copyOf(extraArgs);
     try {
       this.dir = Files.createTempDirectory("pp-valkey-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     start();
+    // A safety net: never leave a server behind, even when the JVM is torn down mid-test.
+    Runtime.getRuntime().addShutdownHook(new Thread(this::close));
+  }
+
+  /** A server from the binary bundled in the embedded-redis test dependency, whatever PATH has. */
+  public static ValkeyTestServer bundled() {
+    return new ValkeyTestServer(bundledBinary(), List.of());
   }
 
   public String url() {
@@ -191,8 +202,16 @@ public final class ValkeyTestServer implements AfterAllCallback, AutoCloseable {
         }
       }
     }
+    return bundledBinary();
+  }
+
+  private static String bundledBinary() {
     try {
-      return RedisExecProvider.defaultProvider().get().getAbsolutePath();
+      File binary = RedisExecProvider.defaultProvider().get();
+      if (!binary.canExecute() && !binary.setExecutable(true)) {
+        throw new IllegalStateException("cannot make " + binary + " executable");
+      }
+      return binary.getAbsolutePath();
     } catch (IOException e) {
       throw new UncheckedIOException("no valkey-server or redis-server available", e);
     }

@@ -1,0 +1,76 @@
+package io.pulsarproxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.pulsarproxy.auth.TokenHasher;
+import io.pulsarproxy.testing.Http;
+import io.pulsarproxy.testing.Http.Reply;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * No token secret or hash ever reaches a log line, the request log, or an error body, whatever a
+ * client sends.
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class SecretsNotLoggedTest {
+  static final Path APP_LOG =
+      Path.of("target", "test-logs", "secrets-" + UUID.randomUUID() + ".log");
+  static final Path REQUEST_LOG =
+      Path.of("target", "test-logs", "secrets-requests-" + UUID.randomUUID() + ".log");
+
+  static final DropwizardAppExtension<PulsarProxyConfiguration> APP =
+      new DropwizardAppExtension<>(
+          PulsarProxyApplication.class,
+          ResourceHelpers.resourceFilePath("test-config.yml"),
+          ConfigOverride.config("logging.loggers.io\\.pulsarproxy", "DEBUG"),
+          ConfigOverride.config("logging.appenders[1].currentLogFilename", APP_LOG.toString()),
+          ConfigOverride.config(
+              "server.requestLog.appenders[0].currentLogFilename", REQUEST_LOG.toString()));
+
+  private static final String UNKNOWN = "unknown-secret-7f3a";
+  private static final List<String> SECRETS =
+      List.of(Http.PUBLISHER, Http.ORDERS_ONLY, Http.LIMITED, Http.READER, UNKNOWN);
+
+  @Test
+  void secretsAndTheirHashesAppearNowhere() throws IOException {
+    Http http = new Http(APP.getLocalPort());
+    StringBuilder bodies = new StringBuilder();
+    for (String secret : SECRETS) {
+      bodies.append(
+          http.postJson("/api/v1/topics/orders.x/messages", secret, "{\"payload\":1}").body());
+      bodies.append(
+          http.postJson("/api/v1/topics/payments/messages", secret, "{\"payload\":1}").body());
+      bodies.append(http.postJson("/api/v1/topics/bad%20topic/messages", secret, "{}").body());
+      bodies.append(http.get("/api/v1/topics/orders.x?access_token=" + secret, null).body());
+      Reply lowercase =
+          http.send(
+              http.request("/api/v1/topics/orders.x", null)
+                  .header("Authorization", "bearer " + secret));
+      bodies.append(lowercase.body());
+    }
+    // Logback writes synchronously; both files are complete once the answers are in.
+    String everything =
+        Files.readString(APP_LOG, StandardCharsets.UTF_8)
+            + Files.readString(REQUEST_LOG, StandardCharsets.UTF_8)
+            + bodies;
+    assertFalse(Files.readString(REQUEST_LOG, StandardCharsets.UTF_8).isEmpty());
+    for (String secret : SECRETS) {
+      assertFalse(everything.contains(secret), "secret " + secret + " leaked");
+      assertFalse(
+          everything.contains(TokenHasher.sha256Hex(secret)), "hash of " + secret + " leaked");
+    }
+    assertEquals(401, http.get("/api/v1/topics/orders.x", UNKNOWN).status());
+  }
+}
