@@ -5,6 +5,7 @@ import io.dropwizard.core.Configuration;
 import io.pulsarproxy.auth.AuthFactory;
 import io.pulsarproxy.core.LimitsFactory;
 import io.pulsarproxy.core.RetentionFactory;
+import io.pulsarproxy.delivery.DeliveryFactory;
 import io.pulsarproxy.store.MessageStoreFactory;
 import io.pulsarproxy.store.memory.MemoryStoreFactory;
 import jakarta.validation.Valid;
@@ -16,6 +17,7 @@ public class PulsarProxyConfiguration extends Configuration {
   @JsonProperty @Valid @NotNull private RetentionFactory retention = new RetentionFactory();
   @JsonProperty @Valid @NotNull private LimitsFactory limits = new LimitsFactory();
   @JsonProperty @Valid @NotNull private AuthFactory auth = new AuthFactory();
+  @JsonProperty @Valid @NotNull private DeliveryFactory delivery = new DeliveryFactory();
 
   public MessageStoreFactory getStore() {
     return store;
@@ -31,5 +33,9 @@ public class PulsarProxyConfiguration extends Configuration {
 
   public AuthFactory getAuth() {
     return auth;
+  }
+
+  public DeliveryFactory getDelivery() {
+    return delivery;
   }
 }

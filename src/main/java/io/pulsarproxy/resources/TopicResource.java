@@ -14,6 +14,7 @@ import io.pulsarproxy.core.Retention;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
+import io.pulsarproxy.delivery.Delivery;
 import io.pulsarproxy.store.MessageStore;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -21,12 +22,14 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.MediaType;
-import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reading a topic: what it holds, and its stored messages after an id (no waiting). */
+/** Reading a topic: what it holds, and its messages after an id (long-polling for new ones). */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(PermissionAuthorizer.SUBSCRIBE)
@@ -34,13 +37,18 @@ public class TopicResource {
   private static final int DEFAULT_READ_LIMIT = 100;
 
   private final MessageStore store;
+  private final Delivery delivery;
   private final Limits limits;
-  private final Clock clock;
+  private final LongPoll longPoll;
 
-  public TopicResource(MessageStore store, Limits limits, Clock clock) {
+  /** How long a read may wait for messages, when the client does not say, and at most. */
+  public record LongPoll(Duration defaultWait, Duration maxWait) {}
+
+  public TopicResource(MessageStore store, Delivery delivery, Limits limits, LongPoll longPoll) {
     this.store = store;
+    this.delivery = delivery;
     this.limits = limits;
-    this.clock = clock;
+    this.longPoll = longPoll;
   }
 
   @GET
@@ -58,34 +66,58 @@ public class TopicResource {
         new TopicInfo.RetentionView(retention.maxLength(), retention.maxAge().toSeconds()));
   }
 
+  /**
+   * Stored messages after an id. Answers at once when there are some; otherwise waits for the next
+   * ones up to {@code wait} seconds (long-polling, no thread held) and then answers an empty page.
+   */
   @GET
   @Path("/topics/{topic}/messages")
-  public MessagePage read(
+  public void read(
       @Auth Caller caller,
       @PathParam("topic") String topicParam,
       @QueryParam("after") String afterParam,
-      @QueryParam("limit") String limitParam) {
+      @QueryParam("limit") String limitParam,
+      @QueryParam("wait") String waitParam,
+      @Suspended AsyncResponse response) {
     TopicName topic = new TopicName(topicParam);
     caller.requireSubscribe(topic);
     EntryId after = afterParam == null ? EntryId.ZERO : EntryId.parse(afterParam, "after");
     int limit = parseLimit(limitParam);
-    List<StoredMessage> stored = store.read(topic, after, limit);
-    long now = clock.millis();
-    List<MessageView> views = new ArrayList<>(stored.size());
-    for (StoredMessage m : stored) {
-      if (!m.expiredAt(now)) {
-        views.add(
-            new MessageView(
-                m.id().toString(),
-                m.messageId(),
-                Timestamps.iso(m.id().millis()),
-                m.payload(),
-                m.metadata(),
-                m.key()));
-      }
+    Duration wait = parseWait(waitParam);
+    delivery.poll(
+        topic, after, limit, wait, page -> response.resume(view(topic, page)), response::resume);
+  }
+
+  private static MessagePage view(TopicName topic, Delivery.Page page) {
+    List<MessageView> views = new ArrayList<>(page.messages().size());
+    for (StoredMessage m : page.messages()) {
+      views.add(
+          new MessageView(
+              m.id().toString(),
+              m.messageId(),
+              Timestamps.iso(m.id().millis()),
+              m.payload(),
+              m.metadata(),
+              m.key()));
     }
-    EntryId next = stored.isEmpty() ? after : stored.get(stored.size() - 1).id();
-    return new MessagePage(topic.value(), views, next.toString());
+    return new MessagePage(topic.value(), views, page.next().toString());
+  }
+
+  private Duration parseWait(String text) {
+    if (text == null) {
+      return longPoll.defaultWait();
+    }
+    try {
+      long seconds = Long.parseLong(text);
+      if (seconds >= 0 && seconds <= longPoll.maxWait().toSeconds()) {
+        return Duration.ofSeconds(seconds);
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the refusal below
+    }
+    throw ApiException.badRequest(
+        "invalid_wait",
+        "wait must be a whole number of seconds from 0 to " + longPoll.maxWait().toSeconds());
   }
 
   private int parseLimit(String text) {

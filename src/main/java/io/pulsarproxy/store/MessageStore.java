@@ -33,6 +33,9 @@ public interface MessageStore {
   /** The retention in force for a topic. */
   Retention retention(TopicName topic);
 
+  /** Opens a tail that follows topics with blocking reads; the caller closes it. */
+  MessageTail openTail();
+
   /** Checks the store answers; throws {@link StoreUnavailableException} when it does not. */
   void ping();
 

@@ -8,9 +8,11 @@ import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
 import io.pulsarproxy.store.MessageStore;
+import io.pulsarproxy.store.MessageTail;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The embedded store: one sorted map per topic, ids generated the way Valkey does. Nothing survives
@@ -26,6 +29,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 public final class MemoryMessageStore implements MessageStore {
   private final Map<TopicName, TopicLog> topics = new ConcurrentHashMap<>();
+  // Tails wait on this monitor; every append notifies it.
+  private final Object appended = new Object();
   private final Clock clock;
   private final Retention retention;
   private final Duration dedupWindow;
@@ -66,7 +71,14 @@ public final class MemoryMessageStore implements MessageStore {
         results.add(new AppendResult(id, message.messageId(), false));
       }
       log.trim(retention, now);
+      signalAppended();
       return results;
+    }
+  }
+
+  private void signalAppended() {
+    synchronized (appended) {
+      appended.notifyAll();
     }
   }
 
@@ -94,15 +106,69 @@ public final class MemoryMessageStore implements MessageStore {
     }
     synchronized (log) {
       if (log.entries.isEmpty()) {
-        return TopicStats.EMPTY;
+        return new TopicStats(0, null, null, log.maxDeletedId);
       }
-      return new TopicStats(log.size, log.entries.firstKey(), log.entries.lastKey());
+      return new TopicStats(
+          log.size, log.entries.firstKey(), log.entries.lastKey(), log.maxDeletedId);
     }
   }
 
   @Override
   public Retention retention(TopicName topic) {
     return retention;
+  }
+
+  @Override
+  public MessageTail openTail() {
+    return new MessageTail() {
+      private boolean wakeUp;
+
+      @Override
+      public Map<TopicName, List<StoredMessage>> read(
+          Map<TopicName, EntryId> after, int countPerTopic, Duration maxWait) {
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        synchronized (appended) {
+          while (true) {
+            Map<TopicName, List<StoredMessage>> found = new HashMap<>();
+            after.forEach(
+                (topic, position) -> {
+                  List<StoredMessage> entries = read(topic, position, countPerTopic);
+                  if (!entries.isEmpty()) {
+                    found.put(topic, entries);
+                  }
+                });
+            long left = deadline - System.nanoTime();
+            if (!found.isEmpty() || wakeUp || left <= 0) {
+              wakeUp = false;
+              return found;
+            }
+            try {
+              TimeUnit.NANOSECONDS.timedWait(appended, left);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return found;
+            }
+          }
+        }
+      }
+
+      private List<StoredMessage> read(TopicName topic, EntryId position, int limit) {
+        return MemoryMessageStore.this.read(topic, position, limit);
+      }
+
+      @Override
+      public void wakeUp() {
+        synchronized (appended) {
+          wakeUp = true;
+          appended.notifyAll();
+        }
+      }
+
+      @Override
+      public void close() {
+        wakeUp();
+      }
+    };
   }
 
   @Override
@@ -123,6 +189,7 @@ public final class MemoryMessageStore implements MessageStore {
     // Insertion order equals expiry order because the window is the same for every entry.
     final LinkedHashMap<String, Dedup> dedup = new LinkedHashMap<>();
     EntryId lastId = EntryId.ZERO;
+    EntryId maxDeletedId;
     long size;
 
     EntryId nextId(long now) {
@@ -138,7 +205,7 @@ public final class MemoryMessageStore implements MessageStore {
       long oldestAllowed = now - retention.maxAge().toMillis();
       while (size > retention.maxLength()
           || (!entries.isEmpty() && entries.firstKey().millis() < oldestAllowed)) {
-        entries.pollFirstEntry();
+        maxDeletedId = entries.pollFirstEntry().getKey();
         size--;
       }
     }

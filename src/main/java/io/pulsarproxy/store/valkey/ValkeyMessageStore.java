@@ -11,6 +11,7 @@ import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
 import io.pulsarproxy.store.MessageStore;
+import io.pulsarproxy.store.MessageTail;
 import io.pulsarproxy.store.StoreUnavailableException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,15 +19,22 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.Response;
+import redis.clients.jedis.BuilderFactory;
+import redis.clients.jedis.CommandArguments;
+import redis.clients.jedis.CommandObject;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.util.KeyValue;
+import redis.clients.jedis.util.SafeEncoder;
 
 /**
  * Topics as Valkey Streams. An append is one call of the {@code append.lua} script, which checks
@@ -43,6 +51,7 @@ public final class ValkeyMessageStore implements MessageStore {
   private static final TypeReference<Map<String, String>> METADATA_TYPE = new TypeReference<>() {};
 
   private final UnifiedJedis client;
+  private final Supplier<Jedis> tailConnection;
   private final ObjectMapper json;
   private final Retention retention;
   private final Duration dedupWindow;
@@ -52,11 +61,13 @@ public final class ValkeyMessageStore implements MessageStore {
 
   public ValkeyMessageStore(
       UnifiedJedis client,
+      Supplier<Jedis> tailConnection,
       ObjectMapper json,
       Retention retention,
       Duration dedupWindow,
       String description) {
     this.client = client;
+    this.tailConnection = tailConnection;
     this.json = json;
     this.retention = retention;
     this.dedupWindow = dedupWindow;
@@ -165,25 +176,61 @@ public final class ValkeyMessageStore implements MessageStore {
   }
 
   @Override
+  public MessageTail openTail() {
+    return new ValkeyTail(tailConnection, client, this::decode);
+  }
+
+  /** One XINFO STREAM: length, first and last entry, and the newest id retention removed. */
+  @Override
   public TopicStats stats(TopicName topic) {
     String key = ValkeyKeys.stream(topic);
     return call(
         () -> {
-          try (AbstractPipeline p = client.pipelined()) {
-            Response<Long> length = p.xlen(key);
-            Response<List<StreamEntry>> first = p.xrange(key, "-", "+", 1);
-            Response<List<StreamEntry>> last = p.xrevrange(key, "+", "-", 1);
-            p.sync();
-            if (length.get() == 0) {
+          List<?> reply;
+          try {
+            reply =
+                (List<?>)
+                    client.executeCommand(
+                        new CommandObject<>(
+                            new CommandArguments(Protocol.Command.XINFO).add("STREAM").key(key),
+                            BuilderFactory.RAW_OBJECT));
+          } catch (JedisDataException e) {
+            if (String.valueOf(e.getMessage()).contains("no such key")) {
               return TopicStats.EMPTY;
             }
-            return new TopicStats(length.get(), idOf(first.get().get(0)), idOf(last.get().get(0)));
+            throw e;
           }
+          Map<String, Object> info = new HashMap<>();
+          if (!reply.isEmpty() && reply.get(0) instanceof KeyValue<?, ?>) {
+            // RESP3: a map reply
+            for (Object kv : reply) {
+              KeyValue<?, ?> pair = (KeyValue<?, ?>) kv;
+              info.put(SafeEncoder.encode((byte[]) pair.getKey()), pair.getValue());
+            }
+          } else {
+            for (int i = 0; i + 1 < reply.size(); i += 2) {
+              info.put(SafeEncoder.encode((byte[]) reply.get(i)), reply.get(i + 1));
+            }
+          }
+          long length = (Long) info.get("length");
+          EntryId deleted = idOrNull(info.get("max-deleted-entry-id"));
+          if (length == 0) {
+            return new TopicStats(0, null, null, deleted);
+          }
+          return new TopicStats(
+              length,
+              idOrNull(((List<?>) info.get("first-entry")).get(0)),
+              idOrNull(((List<?>) info.get("last-entry")).get(0)),
+              deleted);
         });
   }
 
-  private static EntryId idOf(StreamEntry e) {
-    return new EntryId(e.getID().getTime(), e.getID().getSequence());
+  private static EntryId idOrNull(Object raw) {
+    if (raw == null) {
+      return null;
+    }
+    EntryId id = EntryId.ofStored(SafeEncoder.encode((byte[]) raw));
+    return id.equals(EntryId.ZERO) ? null : id;
   }
 
   @Override

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.SslOptions;
 import redis.clients.jedis.util.JedisURIHelper;
@@ -125,17 +127,33 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
     pool.setTestWhileIdle(true);
     pool.setTimeBetweenEvictionRuns(java.time.Duration.ofSeconds(5));
 
+    JedisClientConfig clientConfig = config.build();
     RedisClient client =
         RedisClient.builder()
             .hostAndPort(address)
-            .clientConfig(config.build())
+            .clientConfig(clientConfig)
             .poolConfig(pool)
             .build();
+    // The follower's own connection: its blocking reads may last the block time plus the timeout.
+    JedisClientConfig tailConfig =
+        DefaultJedisClientConfig.builder()
+            .from(clientConfig)
+            .clientName(clientName + "-follower")
+            .autoNegotiateProtocol(false)
+            .resp2()
+            .blockingSocketTimeoutMillis((int) (commandTimeout.toMilliseconds() + 5_000))
+            .build();
+    HostAndPort tailAddress = address;
     String description =
         (ssl ? "rediss://" : "redis://") + address.getHost() + ":" + address.getPort() + "/" + db;
     ValkeyMessageStore store =
         new ValkeyMessageStore(
-            client, environment.getObjectMapper(), retention, dedupWindow, description);
+            client,
+            () -> new Jedis(tailAddress, tailConfig),
+            environment.getObjectMapper(),
+            retention,
+            dedupWindow,
+            description);
     environment.lifecycle().manage(new ClientLifecycle(client, store));
     LOG.info("Using the Valkey store at {} (pool of {})", description, poolSize);
     return store;

@@ -1,0 +1,119 @@
+package io.pulsarproxy.delivery;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.util.DataSize;
+import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MinDataSize;
+import io.dropwizard.validation.MinDuration;
+import io.pulsarproxy.resources.TopicResource;
+import io.pulsarproxy.store.MessageStore;
+import io.pulsarproxy.websocket.WebSocketSettings;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/** The {@code delivery:} section: subscribers, their limits, and the hot tier. */
+public class DeliveryFactory {
+  @JsonProperty
+  @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+  private Duration hotWindow = Duration.minutes(10);
+
+  @JsonProperty
+  @MinDataSize(0)
+  private DataSize hotMaxSize = DataSize.mebibytes(256);
+
+  @JsonProperty
+  @MinDataSize(1024)
+  private DataSize outboundQueue = DataSize.mebibytes(1);
+
+  @JsonProperty
+  @Min(1)
+  private int maxConnections = 10_000;
+
+  @JsonProperty
+  @Min(1)
+  private int maxTopicsPerConnection = 100;
+
+  @JsonProperty
+  @MinDataSize(64)
+  private DataSize maxFrameSize = DataSize.kibibytes(64);
+
+  @JsonProperty
+  @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+  private Duration idleTimeout = Duration.seconds(60);
+
+  @JsonProperty
+  @MinDuration(value = 100, unit = TimeUnit.MILLISECONDS)
+  private Duration pingInterval = Duration.seconds(25);
+
+  @JsonProperty
+  @MinDuration(value = 100, unit = TimeUnit.MILLISECONDS)
+  private Duration sseKeepAlive = Duration.seconds(15);
+
+  @JsonProperty @NotNull private Duration longPollDefaultWait = Duration.seconds(30);
+
+  @JsonProperty
+  @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+  private Duration longPollMaxWait = Duration.seconds(60);
+
+  @JsonProperty
+  @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+  private Duration unfollowAfter = Duration.minutes(2);
+
+  @JsonProperty @NotNull private List<String> allowedOrigins = List.of();
+
+  @JsonProperty
+  @Min(1)
+  private int maxBadFrames = 20;
+
+  @JsonProperty
+  @Min(1)
+  private int replayPageSize = 500;
+
+  /** Builds the delivery core and registers it (and its follower thread) with the lifecycle. */
+  public Delivery build(Environment environment, MessageStore store) {
+    Clock clock = Clock.systemUTC();
+    Delivery delivery =
+        new Delivery(
+            store,
+            new HotTier(hotWindow.toJavaDuration(), hotMaxSize.toBytes(), clock),
+            new FrameEncoder(),
+            new Delivery.Settings(
+                outboundQueue.toBytes(), replayPageSize, unfollowAfter.toJavaDuration()),
+            clock);
+    environment.lifecycle().manage(delivery);
+    return delivery;
+  }
+
+  public Connections connections() {
+    return new Connections(maxConnections);
+  }
+
+  public WebSocketSettings webSocket() {
+    return new WebSocketSettings(
+        outboundQueue.toBytes(),
+        maxTopicsPerConnection,
+        maxFrameSize.toBytes(),
+        idleTimeout.toJavaDuration(),
+        pingInterval.toJavaDuration(),
+        Set.copyOf(allowedOrigins),
+        maxBadFrames);
+  }
+
+  public TopicResource.LongPoll longPoll() {
+    return new TopicResource.LongPoll(
+        longPollDefaultWait.toJavaDuration(), longPollMaxWait.toJavaDuration());
+  }
+
+  public long outboundQueueBytes() {
+    return outboundQueue.toBytes();
+  }
+
+  public java.time.Duration sseKeepAlive() {
+    return sseKeepAlive.toJavaDuration();
+  }
+}

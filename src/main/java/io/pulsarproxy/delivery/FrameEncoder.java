@@ -1,0 +1,87 @@
+package io.pulsarproxy.delivery;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.pulsarproxy.api.Timestamps;
+import io.pulsarproxy.core.StoredMessage;
+import io.pulsarproxy.core.TopicName;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/**
+ * Writes the server frames of the subscriber protocol (docs/protocol.md). Message frames embed the
+ * stored payload text verbatim, so a payload is never parsed again on its way out.
+ */
+public final class FrameEncoder {
+  private final JsonFactory json = new JsonFactory();
+
+  public Frame message(TopicName topic, StoredMessage m) {
+    return new Frame(
+        m,
+        write(
+            g -> {
+              g.writeStringField("type", "message");
+              g.writeStringField("topic", topic.value());
+              g.writeStringField("id", m.id().toString());
+              g.writeStringField("message_id", m.messageId());
+              g.writeStringField("timestamp", Timestamps.iso(m.id().millis()));
+              g.writeFieldName("payload");
+              g.writeRawValue(m.payload());
+              g.writeObjectFieldStart("metadata");
+              for (Map.Entry<String, String> e : m.metadata().entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+              }
+              g.writeEndObject();
+              if (m.key() != null) {
+                g.writeStringField("key", m.key());
+              }
+            }));
+  }
+
+  /** {@code {"type": type, k1: v1, ...}} with string values; a null value is left out. */
+  public String control(String type, String... keysAndValues) {
+    return write(
+        g -> {
+          g.writeStringField("type", type);
+          for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+            if (keysAndValues[i + 1] != null) {
+              g.writeStringField(keysAndValues[i], keysAndValues[i + 1]);
+            }
+          }
+        });
+  }
+
+  /**
+   * {@code {"type":"error","code":..,"error":..,"message":..}}, with the topic when one is known.
+   */
+  public String error(int code, String error, String message, String topic) {
+    return write(
+        g -> {
+          g.writeStringField("type", "error");
+          g.writeNumberField("code", code);
+          g.writeStringField("error", error);
+          g.writeStringField("message", message);
+          if (topic != null) {
+            g.writeStringField("topic", topic);
+          }
+        });
+  }
+
+  private interface Body {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  private String write(Body body) {
+    StringWriter out = new StringWriter(128);
+    try (JsonGenerator g = json.createGenerator(out)) {
+      g.writeStartObject();
+      body.write(g);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
+  }
+}

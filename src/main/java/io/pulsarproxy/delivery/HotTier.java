@@ -1,0 +1,117 @@
+package io.pulsarproxy.delivery;
+
+import io.pulsarproxy.core.EntryId;
+import io.pulsarproxy.core.TopicName;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The last minutes of every followed topic, in memory, so that resuming subscribers are served
+ * without reading Valkey. For each topic it knows the id after which it holds everything up to what
+ * the follower has read ({@code coveredAfter}); a replay starting before that goes to the store.
+ * Bounded by age and by a byte budget shared by all topics, oldest evicted first.
+ */
+public final class HotTier {
+  private final Duration window;
+  private final long maxBytes;
+  private final Clock clock;
+  private final Map<TopicName, Window> topics = new HashMap<>();
+  private final ArrayDeque<TopicName> insertionOrder = new ArrayDeque<>();
+  private long bytes;
+
+  public HotTier(Duration window, long maxBytes, Clock clock) {
+    this.window = window;
+    this.maxBytes = maxBytes;
+    this.clock = clock;
+  }
+
+  /** The follower starts reading the topic after {@code position}: everything later lands here. */
+  synchronized void startCovering(TopicName topic, EntryId position) {
+    topics.computeIfAbsent(topic, t -> new Window(position));
+  }
+
+  /** The follower stopped following the topic: forget it. */
+  synchronized void drop(TopicName topic) {
+    Window w = topics.remove(topic);
+    if (w != null) {
+      for (Frame f : w.frames.values()) {
+        bytes -= f.size();
+      }
+      insertionOrder.removeIf(topic::equals);
+    }
+  }
+
+  /** Frames the follower read, in order, right after the topic's previous ones. */
+  synchronized void append(TopicName topic, List<Frame> frames) {
+    Window w = topics.get(topic);
+    if (w == null) {
+      return;
+    }
+    for (Frame f : frames) {
+      w.frames.put(f.id(), f);
+      bytes += f.size();
+      insertionOrder.addLast(topic);
+    }
+    evict();
+  }
+
+  /**
+   * Up to {@code limit} frames after {@code after}, if this tier holds everything after it; empty
+   * when the store must be read instead.
+   */
+  synchronized Optional<List<Frame>> after(TopicName topic, EntryId after, int limit) {
+    evict();
+    Window w = topics.get(topic);
+    if (w == null || after.compareTo(w.coveredAfter) < 0) {
+      return Optional.empty();
+    }
+    List<Frame> out = new ArrayList<>(Math.min(limit, w.frames.size()));
+    for (Frame f : w.frames.tailMap(after, false).values()) {
+      if (out.size() == limit) {
+        break;
+      }
+      out.add(f);
+    }
+    return Optional.of(out);
+  }
+
+  synchronized long bytes() {
+    return bytes;
+  }
+
+  private void evict() {
+    long oldestAllowed = clock.millis() - window.toMillis();
+    while (!insertionOrder.isEmpty()) {
+      TopicName topic = insertionOrder.peekFirst();
+      Window w = topics.get(topic);
+      Map.Entry<EntryId, Frame> oldest = w == null ? null : w.frames.firstEntry();
+      if (oldest == null) {
+        insertionOrder.pollFirst();
+        continue;
+      }
+      if (bytes <= maxBytes && oldest.getKey().millis() >= oldestAllowed) {
+        return;
+      }
+      insertionOrder.pollFirst();
+      w.frames.pollFirstEntry();
+      w.coveredAfter = oldest.getKey();
+      bytes -= oldest.getValue().size();
+    }
+  }
+
+  private static final class Window {
+    final TreeMap<EntryId, Frame> frames = new TreeMap<>();
+    EntryId coveredAfter;
+
+    Window(EntryId coveredAfter) {
+      this.coveredAfter = coveredAfter;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package io.pulsarproxy.delivery;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One subscriber connection's way out, whatever its transport. Frames are handed to the transport
+ * at once (it queues them in order); this counts the bytes not yet written, and a connection whose
+ * backlog passes its limit is closed as a slow consumer, so memory stays bounded whatever the
+ * client does. It can resume from its last id.
+ */
+public abstract class Outbound {
+  public static final String SLOW_CONSUMER = "slow_consumer";
+
+  private final long limit;
+  private final AtomicLong pendingBytes = new AtomicLong();
+  private volatile boolean closed;
+
+  protected Outbound(long limit) {
+    this.limit = limit;
+  }
+
+  /** Sends a message frame. */
+  final void send(Frame frame) {
+    enqueue(frame.json().length(), () -> writeMessage(frame, written(frame.json().length())));
+  }
+
+  /** Sends a control frame ({@code subscribed}, {@code gap}, {@code error}, ...). */
+  public final void sendControl(String type, String json) {
+    enqueue(json.length(), () -> writeControl(type, json, written(json.length())));
+  }
+
+  private void enqueue(long size, Runnable write) {
+    if (closed) {
+      return;
+    }
+    if (pendingBytes.addAndGet(size) > limit) {
+      pendingBytes.addAndGet(-size);
+      close(Close.SLOW_CONSUMER);
+      return;
+    }
+    write.run();
+  }
+
+  private Runnable written(long size) {
+    return () -> pendingBytes.addAndGet(-size);
+  }
+
+  public final long pendingBytes() {
+    return pendingBytes.get();
+  }
+
+  final boolean hasRoomForReplay() {
+    return pendingBytes.get() < limit / 2;
+  }
+
+  public final boolean isClosed() {
+    return closed;
+  }
+
+  /** Closes the connection once; later calls do nothing. */
+  public final void close(Close reason) {
+    if (!closed) {
+      closed = true;
+      closeTransport(reason);
+    }
+  }
+
+  /** Marks the connection closed without writing to it: the peer has gone. */
+  protected final void markClosed() {
+    closed = true;
+  }
+
+  /** Writes a message frame; calls {@code written} once the bytes are out (or failed). */
+  protected abstract void writeMessage(Frame frame, Runnable written);
+
+  /** Writes a control frame; calls {@code written} once the bytes are out (or failed). */
+  protected abstract void writeControl(String type, String json, Runnable written);
+
+  protected abstract void closeTransport(Close reason);
+
+  /** Why the proxy closes a connection, with the WebSocket close code it uses. */
+  public enum Close {
+    SLOW_CONSUMER(1008, "slow_consumer"),
+    POLICY(1008, "policy_violation"),
+    SHUTDOWN(1001, "going_away");
+
+    public final int code;
+    public final String reason;
+
+    Close(int code, String reason) {
+      this.code = code;
+      this.reason = reason;
+    }
+  }
+}

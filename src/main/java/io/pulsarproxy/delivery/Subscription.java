@@ -1,0 +1,112 @@
+package io.pulsarproxy.delivery;
+
+import io.pulsarproxy.core.EntryId;
+import io.pulsarproxy.core.TopicName;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One topic of one subscriber connection. It first replays history, while live frames wait in a
+ * bounded buffer; then it goes live. Every frame is sent only if its id is greater than the last
+ * one sent, which makes the seam between replay and live free of gaps and duplicates.
+ */
+public final class Subscription {
+  private final Outbound out;
+  private final TopicName topic;
+  private final long bufferLimit;
+  private final Clock clock;
+  private EntryId lastSent;
+  private boolean live;
+  private List<Frame> pending = new ArrayList<>();
+  private long pendingBytes;
+  private boolean overflowed;
+  private volatile boolean closed;
+
+  Subscription(Outbound out, TopicName topic, long bufferLimit, Clock clock) {
+    this.out = out;
+    this.topic = topic;
+    this.bufferLimit = bufferLimit;
+    this.clock = clock;
+  }
+
+  public TopicName topic() {
+    return topic;
+  }
+
+  Outbound outbound() {
+    return out;
+  }
+
+  synchronized void startAfter(EntryId id) {
+    lastSent = id;
+  }
+
+  synchronized EntryId lastSent() {
+    return lastSent;
+  }
+
+  /** Frames the follower read. Buffered while replaying; dropped if the buffer overflows. */
+  synchronized void offerLive(List<Frame> frames) {
+    if (closed) {
+      return;
+    }
+    if (live) {
+      sendNew(frames);
+      return;
+    }
+    if (overflowed) {
+      return;
+    }
+    for (Frame f : frames) {
+      pending.add(f);
+      pendingBytes += f.size();
+    }
+    if (pendingBytes > bufferLimit) {
+      // Replay will read these from the hot tier or the store instead.
+      pending.clear();
+      pendingBytes = 0;
+      overflowed = true;
+    }
+  }
+
+  synchronized void replayed(List<Frame> frames) {
+    sendNew(frames);
+  }
+
+  /**
+   * Replay found nothing newer: flush the buffer and go live. Returns false when the buffer
+   * overflowed meanwhile, so replay must go on from the last id sent.
+   */
+  synchronized boolean goLive() {
+    if (overflowed) {
+      overflowed = false;
+      return false;
+    }
+    sendNew(pending);
+    pending = null;
+    pendingBytes = 0;
+    live = true;
+    return true;
+  }
+
+  private void sendNew(List<Frame> frames) {
+    long now = clock.millis();
+    for (Frame f : frames) {
+      if (f.id().compareTo(lastSent) > 0) {
+        lastSent = f.id();
+        if (!f.expiredAt(now)) {
+          out.send(f);
+        }
+      }
+    }
+  }
+
+  boolean isClosed() {
+    return closed || out.isClosed();
+  }
+
+  void close() {
+    closed = true;
+  }
+}

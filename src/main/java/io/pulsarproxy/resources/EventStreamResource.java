@@ -1,0 +1,90 @@
+package io.pulsarproxy.resources;
+
+import io.dropwizard.auth.Auth;
+import io.pulsarproxy.auth.Caller;
+import io.pulsarproxy.auth.PermissionAuthorizer;
+import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.TopicName;
+import io.pulsarproxy.delivery.Connections;
+import io.pulsarproxy.delivery.Delivery;
+import io.pulsarproxy.delivery.Subscription;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * {@code GET /api/v1/topics/{topic}/events}: a topic as Server-Sent Events, each message with its
+ * entry id as the event id, so a reconnecting EventSource resumes through {@code Last-Event-ID}
+ * exactly as a WebSocket client does with {@code from}.
+ */
+@Path("/api/v1")
+@RolesAllowed(PermissionAuthorizer.SUBSCRIBE)
+public class EventStreamResource {
+  private final Delivery delivery;
+  private final Connections connections;
+  private final Executor writers;
+  private final long outboundLimitBytes;
+
+  public EventStreamResource(
+      Delivery delivery, Connections connections, Executor writers, long outboundLimitBytes) {
+    this.delivery = delivery;
+    this.connections = connections;
+    this.writers = writers;
+    this.outboundLimitBytes = outboundLimitBytes;
+  }
+
+  @GET
+  @Path("/topics/{topic}/events")
+  @Produces(MediaType.SERVER_SENT_EVENTS)
+  public void events(
+      @Auth Caller caller,
+      @PathParam("topic") String topicParam,
+      @QueryParam("from") String from,
+      @HeaderParam("Last-Event-ID") String lastEventId,
+      @Context SseEventSink sink,
+      @Context Sse sse) {
+    TopicName topic = new TopicName(topicParam);
+    caller.requireSubscribe(topic);
+    Delivery.From start = Delivery.From.parse(lastEventId != null ? lastEventId : from);
+    if (!connections.hasRoom()) {
+      throw new ApiException(
+          503,
+          "too_many_connections",
+          "this instance is at its connection limit; retry on another",
+          Map.of("Retry-After", "5"));
+    }
+    SseOutbound out = new SseOutbound(sink, sse, writers, outboundLimitBytes);
+    connections.opened(Connections.Transport.SSE, out);
+    Subscription subscription;
+    try {
+      subscription = delivery.subscribe(out, topic, start);
+    } catch (RuntimeException e) {
+      connections.closed(Connections.Transport.SSE, out);
+      throw e;
+    }
+    out.onGone(
+        () -> {
+          delivery.unsubscribe(subscription);
+          connections.closed(Connections.Transport.SSE, out);
+        });
+  }
+
+  /** Sends the keep-alive comment on every open stream; a gone client is noticed here. */
+  public void keepAlive() {
+    for (var out : connections.open(Connections.Transport.SSE)) {
+      if (out instanceof SseOutbound sse) {
+        sse.keepAlive();
+      }
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package io.pulsarproxy.resources;
+
+import io.pulsarproxy.delivery.Frame;
+import io.pulsarproxy.delivery.Outbound;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Frames out as Server-Sent Events. Jersey's sink writes in the calling thread, so writes are
+ * queued and made, in order, on a small shared pool: the follower never waits on a slow client.
+ */
+final class SseOutbound extends Outbound {
+  private final SseEventSink sink;
+  private final Sse sse;
+  private final Executor writers;
+  private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private volatile Runnable onGone = () -> {};
+
+  SseOutbound(SseEventSink sink, Sse sse, Executor writers, long limit) {
+    super(limit);
+    this.sink = sink;
+    this.sse = sse;
+    this.writers = writers;
+  }
+
+  /** What to do once the client has gone or the stream was closed. */
+  void onGone(Runnable action) {
+    this.onGone = action;
+    if (isClosed()) {
+      action.run(); // it went before the action was set
+    }
+  }
+
+  @Override
+  protected void writeMessage(Frame frame, Runnable written) {
+    write(
+        () ->
+            sse.newEventBuilder()
+                .id(frame.id().toString())
+                .name("message")
+                .data(frame.json())
+                .build(),
+        written);
+  }
+
+  @Override
+  protected void writeControl(String type, String json, Runnable written) {
+    write(() -> sse.newEventBuilder().name(type).data(json).build(), written);
+  }
+
+  /** A comment line, so that proxies between do not close an idle stream. */
+  void keepAlive() {
+    if (!isClosed()) {
+      write(() -> sse.newEventBuilder().comment("keep-alive").build(), () -> {});
+    }
+  }
+
+  private void write(Supplier<OutboundSseEvent> event, Runnable written) {
+    queue.add(
+        () -> {
+          if (isClosed() || sink.isClosed()) {
+            written.run();
+            gone();
+            return;
+          }
+          sink.send(event.get())
+              .whenComplete(
+                  (ok, failure) -> {
+                    written.run();
+                    if (failure != null) {
+                      gone();
+                    }
+                  });
+        });
+    drain();
+  }
+
+  private void drain() {
+    if (!draining.compareAndSet(false, true)) {
+      return;
+    }
+    writers.execute(
+        () -> {
+          try {
+            Runnable next;
+            while ((next = queue.poll()) != null) {
+              next.run();
+            }
+          } finally {
+            draining.set(false);
+            if (!queue.isEmpty()) {
+              drain();
+            }
+          }
+        });
+  }
+
+  private void gone() {
+    markClosed();
+    queue.clear();
+    onGone.run();
+  }
+
+  @Override
+  protected void closeTransport(Close reason) {
+    queue.clear();
+    writers.execute(
+        () -> {
+          sink.close();
+          onGone.run();
+        });
+  }
+}

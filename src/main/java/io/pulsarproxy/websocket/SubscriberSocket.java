@@ -1,0 +1,183 @@
+package io.pulsarproxy.websocket;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pulsarproxy.auth.Caller;
+import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.TopicName;
+import io.pulsarproxy.delivery.Connections;
+import io.pulsarproxy.delivery.Delivery;
+import io.pulsarproxy.delivery.FrameEncoder;
+import io.pulsarproxy.delivery.Outbound;
+import io.pulsarproxy.delivery.Subscription;
+import io.pulsarproxy.store.StoreUnavailableException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One subscriber's WebSocket: reads the client frames of docs/protocol.md and turns them into
+ * delivery subscriptions. Thin on purpose: ordering, replay and backpressure live in delivery.
+ * Public only because Jetty binds to listener methods reflectively.
+ */
+public final class SubscriberSocket implements Session.Listener.AutoDemanding {
+  private static final Logger LOG = LoggerFactory.getLogger(SubscriberSocket.class);
+
+  private final Caller caller;
+  private final Delivery delivery;
+  private final Connections connections;
+  private final ObjectMapper json;
+  private final FrameEncoder frames;
+  private final WebSocketSettings settings;
+  private final List<UrlSubscription> urlSubscriptions;
+  private final Map<TopicName, Subscription> subscriptions = new ConcurrentHashMap<>();
+  private Outbound out;
+  private int badFrames;
+
+  /** A topic given on the upgrade URL, with its {@code from}. */
+  record UrlSubscription(TopicName topic, String from) {}
+
+  SubscriberSocket(
+      Caller caller,
+      Delivery delivery,
+      Connections connections,
+      ObjectMapper json,
+      WebSocketSettings settings,
+      List<UrlSubscription> urlSubscriptions) {
+    this.caller = caller;
+    this.delivery = delivery;
+    this.connections = connections;
+    this.json = json;
+    this.frames = delivery.encoder();
+    this.settings = settings;
+    this.urlSubscriptions = urlSubscriptions;
+  }
+
+  @Override
+  public void onWebSocketOpen(Session session) {
+    out = new WebSocketOutbound(session, settings.outboundLimitBytes());
+    connections.opened(Connections.Transport.WEBSOCKET, out);
+    for (UrlSubscription s : urlSubscriptions) {
+      subscribe(s.topic().value(), s.from());
+    }
+  }
+
+  @Override
+  public void onWebSocketText(String text) {
+    JsonNode frame;
+    try {
+      frame = json.readTree(text);
+    } catch (JsonProcessingException e) {
+      refuse(400, "invalid_json", "the frame is not valid JSON", null);
+      return;
+    }
+    JsonNode op = frame == null ? null : frame.get("op");
+    if (op == null || !op.isTextual()) {
+      refuse(400, "invalid_frame", "a frame must be a JSON object with a string \"op\"", null);
+      return;
+    }
+    switch (op.textValue()) {
+      case "subscribe" -> subscribe(text(frame, "topic"), text(frame, "from"));
+      case "unsubscribe" -> unsubscribe(text(frame, "topic"));
+      case "ping" -> out.sendControl("pong", frames.control("pong"));
+      default -> refuse(400, "unknown_op", "op must be subscribe, unsubscribe or ping", null);
+    }
+  }
+
+  @Override
+  public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+    callback.succeed();
+    refuse(400, "binary_not_supported", "send JSON text frames; binary frames are not read", null);
+  }
+
+  @Override
+  public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+    callback.succeed();
+    subscriptions.values().forEach(delivery::unsubscribe);
+    subscriptions.clear();
+    if (out != null) {
+      out.close(Outbound.Close.SHUTDOWN);
+      connections.closed(Connections.Transport.WEBSOCKET, out);
+    }
+  }
+
+  @Override
+  public void onWebSocketError(Throwable cause) {
+    LOG.debug("WebSocket error for token '{}': {}", caller.name(), cause.toString());
+  }
+
+  private void subscribe(String topicText, String from) {
+    TopicName topic;
+    try {
+      if (topicText == null) {
+        throw ApiException.badRequest("invalid_frame", "subscribe needs a string \"topic\"");
+      }
+      topic = new TopicName(topicText);
+      caller.requireSubscribe(topic);
+    } catch (ApiException e) {
+      refuse(e.status(), e.error(), e.getMessage(), topicText);
+      return;
+    }
+    if (subscriptions.containsKey(topic)) {
+      refuse(400, "already_subscribed", "already subscribed to this topic", topic.value());
+      return;
+    }
+    if (subscriptions.size() >= settings.maxTopicsPerConnection()) {
+      refuse(
+          400,
+          "too_many_topics",
+          "at most " + settings.maxTopicsPerConnection() + " topics per connection",
+          topic.value());
+      return;
+    }
+    try {
+      Delivery.From start = Delivery.From.parse(from);
+      subscriptions.put(topic, delivery.subscribe(out, topic, start));
+      badFrames = 0;
+    } catch (ApiException e) {
+      refuse(e.status(), e.error(), e.getMessage(), topic.value());
+    } catch (StoreUnavailableException e) {
+      LOG.warn("Subscribe to {} failed: {}", topic, e.getMessage());
+      out.sendControl(
+          "error",
+          frames.error(503, "store_unavailable", "the store is unavailable; retry", topic.value()));
+    }
+  }
+
+  private void unsubscribe(String topicText) {
+    TopicName topic;
+    try {
+      topic = new TopicName(topicText == null ? "" : topicText);
+    } catch (ApiException e) {
+      refuse(e.status(), e.error(), e.getMessage(), topicText);
+      return;
+    }
+    Subscription s = subscriptions.remove(topic);
+    if (s == null) {
+      refuse(400, "not_subscribed", "not subscribed to this topic", topic.value());
+      return;
+    }
+    delivery.unsubscribe(s);
+    out.sendControl("unsubscribed", frames.control("unsubscribed", "topic", topic.value()));
+  }
+
+  /** An error frame; the connection stays open unless the client keeps sending garbage. */
+  private void refuse(int code, String error, String message, String topic) {
+    out.sendControl("error", frames.error(code, error, message, topic));
+    if (++badFrames > settings.maxBadFrames()) {
+      LOG.info("Closing the WebSocket of token '{}': {} bad frames", caller.name(), badFrames);
+      out.close(Outbound.Close.POLICY);
+    }
+  }
+
+  private static String text(JsonNode frame, String field) {
+    JsonNode value = frame.get(field);
+    return value != null && value.isTextual() ? value.textValue() : null;
+  }
+}
