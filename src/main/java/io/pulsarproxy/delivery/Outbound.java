@@ -1,6 +1,8 @@
 package io.pulsarproxy.delivery;
 
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One subscriber connection's way out, whatever its transport. Frames are handed to the transport
@@ -10,6 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public abstract class Outbound {
   public static final String SLOW_CONSUMER = "slow_consumer";
+
+  private static final Logger LOG = LoggerFactory.getLogger(Outbound.class);
 
   private final long limit;
   private final AtomicLong pendingBytes = new AtomicLong();
@@ -35,6 +39,7 @@ public abstract class Outbound {
     }
     if (pendingBytes.addAndGet(size) > limit) {
       pendingBytes.addAndGet(-size);
+      LOG.info("Closing a slow consumer: more than {} bytes not yet written to it", limit);
       close(Close.SLOW_CONSUMER);
       return;
     }
