@@ -108,7 +108,7 @@ public final class Delivery implements Managed {
       String gapFrame = null;
       if (from instanceof From.After after) {
         start = after.id();
-        if (stats.maxDeletedId() != null && stats.maxDeletedId().compareTo(start) > 0) {
+        if (stats.hasGapAfter(start)) {
           gapFrame =
               encoder.control(
                   "gap",

@@ -105,11 +105,11 @@ public final class MemoryMessageStore implements MessageStore {
       return TopicStats.EMPTY;
     }
     synchronized (log) {
+      boolean trimmed = log.trimmed;
       if (log.entries.isEmpty()) {
-        return new TopicStats(0, null, null, log.maxDeletedId);
+        return new TopicStats(0, null, log.lastId, trimmed);
       }
-      return new TopicStats(
-          log.size, log.entries.firstKey(), log.entries.lastKey(), log.maxDeletedId);
+      return new TopicStats(log.size, log.entries.firstKey(), log.lastId, trimmed);
     }
   }
 
@@ -189,7 +189,7 @@ public final class MemoryMessageStore implements MessageStore {
     // Insertion order equals expiry order because the window is the same for every entry.
     final LinkedHashMap<String, Dedup> dedup = new LinkedHashMap<>();
     EntryId lastId = EntryId.ZERO;
-    EntryId maxDeletedId;
+    boolean trimmed;
     long size;
 
     EntryId nextId(long now) {
@@ -205,7 +205,8 @@ public final class MemoryMessageStore implements MessageStore {
       long oldestAllowed = now - retention.maxAge().toMillis();
       while (size > retention.maxLength()
           || (!entries.isEmpty() && entries.firstKey().millis() < oldestAllowed)) {
-        maxDeletedId = entries.pollFirstEntry().getKey();
+        entries.pollFirstEntry();
+        trimmed = true;
         size--;
       }
     }

@@ -180,7 +180,7 @@ public final class ValkeyMessageStore implements MessageStore {
     return new ValkeyTail(tailConnection, client, this::decode);
   }
 
-  /** One XINFO STREAM: length, first and last entry, and the newest id retention removed. */
+  /** One XINFO STREAM: length, first entry, last generated id, and whether anything was trimmed. */
   @Override
   public TopicStats stats(TopicName topic) {
     String key = ValkeyKeys.stream(topic);
@@ -213,15 +213,13 @@ public final class ValkeyMessageStore implements MessageStore {
             }
           }
           long length = (Long) info.get("length");
-          EntryId deleted = idOrNull(info.get("max-deleted-entry-id"));
-          if (length == 0) {
-            return new TopicStats(0, null, null, deleted);
-          }
-          return new TopicStats(
-              length,
-              idOrNull(((List<?>) info.get("first-entry")).get(0)),
-              idOrNull(((List<?>) info.get("last-entry")).get(0)),
-              deleted);
+          // entries-added (Redis 7+, Valkey) counts every entry ever added: more than the length
+          // means retention has trimmed some.
+          boolean trimmed = (Long) info.get("entries-added") > length;
+          EntryId last = idOrNull(info.get("last-generated-id"));
+          Object first = info.get("first-entry");
+          EntryId firstId = first instanceof List<?> entry ? idOrNull(entry.get(0)) : null;
+          return new TopicStats(length, firstId, last, trimmed);
         });
   }
 

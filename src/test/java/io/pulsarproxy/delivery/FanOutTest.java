@@ -1,0 +1,162 @@
+package io.pulsarproxy.delivery;
+
+import static io.pulsarproxy.testing.Http.PUBLISHER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.pulsarproxy.PulsarProxyApplication;
+import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.Http;
+import io.pulsarproxy.testing.ValkeyTestServer;
+import io.pulsarproxy.testing.WsClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * Two proxy instances on one Valkey: what is published through one reaches subscribers of the
+ * other; retention gaps are announced; resumes within the hot window cost no Valkey reads.
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class FanOutTest {
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  @RegisterExtension static final ValkeyTestServer VALKEY = new ValkeyTestServer();
+
+  /**
+   * Each instance reads its overrides under a prefix of its own: overrides are system properties,
+   * and two instances restoring the same ones would leak them into later test classes.
+   */
+  static DropwizardAppExtension<PulsarProxyConfiguration> instance(String prefix) {
+    return new DropwizardAppExtension<>(
+        PulsarProxyApplication.class,
+        ResourceHelpers.resourceFilePath("test-config.yml"),
+        prefix,
+        ConfigOverride.config(prefix, "store.type", "valkey"),
+        ConfigOverride.config(prefix, "store.url", VALKEY::url),
+        ConfigOverride.config(prefix, "retention.maxLength", "300"));
+  }
+
+  static final DropwizardAppExtension<PulsarProxyConfiguration> A = instance("pp-a");
+  static final DropwizardAppExtension<PulsarProxyConfiguration> B = instance("pp-b");
+
+  private WebSocketClient client;
+  private final List<WsClient> sockets = new ArrayList<>();
+  private String topic;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    client = WsClient.startClient();
+    topic = "t." + UUID.randomUUID();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    sockets.forEach(WsClient::close);
+    client.stop();
+  }
+
+  private WsClient subscribe(DropwizardAppExtension<PulsarProxyConfiguration> app, String query)
+      throws Exception {
+    WsClient ws =
+        WsClient.connect(client, WsClient.uri(app.getLocalPort(), query), PUBLISHER, null);
+    sockets.add(ws);
+    return ws;
+  }
+
+  private static List<String> publishBatch(
+      DropwizardAppExtension<PulsarProxyConfiguration> app, String topic, int from, int count) {
+    StringBuilder body = new StringBuilder("{\"messages\":[");
+    for (int i = 0; i < count; i++) {
+      body.append(i == 0 ? "" : ",").append("{\"payload\":{\"seq\":").append(from + i).append("}}");
+    }
+    body.append("]}");
+    JsonNode results =
+        new Http(app.getLocalPort())
+            .postJson("/api/v1/topics/" + topic + "/messages/batch", PUBLISHER, body.toString())
+            .json()
+            .get("results");
+    List<String> ids = new ArrayList<>();
+    results.forEach(r -> ids.add(r.get("id").asText()));
+    return ids;
+  }
+
+  @Test
+  void aMessagePublishedThroughOneInstanceReachesSubscribersOfBoth() throws Exception {
+    WsClient onA = subscribe(A, "topic=" + topic);
+    WsClient onB = subscribe(B, "topic=" + topic);
+    onA.nextOfType("subscribed", WAIT);
+    onB.nextOfType("subscribed", WAIT);
+    publishBatch(A, topic, 0, 50);
+    publishBatch(B, topic, 50, 50);
+    for (WsClient ws : List.of(onA, onB)) {
+      List<JsonNode> got = ws.messages(100, WAIT);
+      for (int i = 0; i < 100; i++) {
+        assertEquals(i, got.get(i).get("payload").get("seq").asInt());
+      }
+    }
+  }
+
+  @Test
+  void resumingAfterTrimmedMessagesAnnouncesTheGap() throws Exception {
+    String first = publishBatch(A, topic, 0, 100).get(0);
+    for (int i = 1; i < 8; i++) {
+      publishBatch(A, topic, i * 100, 100);
+    }
+    WsClient ws = subscribe(B, "topic=" + topic + "&from=" + first);
+    JsonNode gap = ws.nextOfType("gap", WAIT);
+    assertEquals(first, gap.get("requested").asText());
+    String firstAvailable = gap.get("first_available").asText();
+    JsonNode m = ws.messages(1, WAIT).get(0);
+    assertEquals(firstAvailable, m.get("id").asText());
+    assertTrue(m.get("payload").get("seq").asInt() >= 400, m.toString());
+  }
+
+  @Test
+  void resumesWithinTheHotWindowAreServedWithoutReadingValkey() throws Exception {
+    // One subscriber keeps the topic followed, so its recent messages are in the hot tier.
+    WsClient keeper = subscribe(B, "topic=" + topic);
+    keeper.nextOfType("subscribed", WAIT);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ids.addAll(publishBatch(A, topic, i * 100, 100));
+    }
+    keeper.messages(1000, WAIT);
+    long readsBefore = xrangeCalls();
+    List<WsClient> resumed = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      resumed.add(subscribe(B, "topic=" + topic + "&from=" + ids.get(0)));
+    }
+    for (WsClient ws : resumed) {
+      List<JsonNode> got = ws.messages(999, WAIT);
+      assertEquals(ids.get(1), got.get(0).get("id").asText());
+      assertEquals(ids.get(999), got.get(998).get("id").asText());
+    }
+    assertEquals(0, xrangeCalls() - readsBefore, "XRANGE calls for 20 replays of 999 messages");
+  }
+
+  private static long xrangeCalls() {
+    try (RedisClient redis = RedisClient.create(VALKEY.url())) {
+      String stats = redis.info("commandstats");
+      for (String line : stats.split("\r?\n")) {
+        if (line.startsWith("cmdstat_xrange:")) {
+          return Long.parseLong(line.replaceAll(".*calls=(\\d+).*", "$1"));
+        }
+      }
+      return 0;
+    }
+  }
+}
