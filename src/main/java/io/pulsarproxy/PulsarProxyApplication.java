@@ -9,6 +9,7 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.pulsarproxy.auth.TokenAuthenticator;
 import io.pulsarproxy.cli.HashTokenCommand;
+import io.pulsarproxy.cli.PerfCommand;
 import io.pulsarproxy.core.Limits;
 import io.pulsarproxy.core.MessageIdGenerator;
 import io.pulsarproxy.core.MessageParser;
@@ -47,6 +48,7 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
         new SubstitutingSourceProvider(
             bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
     bootstrap.addCommand(new HashTokenCommand());
+    bootstrap.addCommand(new PerfCommand());
   }
 
   @Override

@@ -2,19 +2,26 @@ package io.pulsarproxy.delivery;
 
 import io.pulsarproxy.core.EntryId;
 import io.pulsarproxy.core.StoredMessage;
+import java.nio.charset.StandardCharsets;
 
 /**
- * One message encoded once, as the JSON text every WebSocket and SSE subscriber of its topic on
- * this instance receives, with the message itself for readers that need its fields.
+ * One message encoded once, as the UTF-8 JSON every WebSocket and SSE subscriber of its topic on
+ * this instance receives, with the message itself for readers that need its fields. The bytes are
+ * shared by every send and never modified.
  */
-public record Frame(StoredMessage message, String json) {
+public record Frame(StoredMessage message, byte[] utf8) {
   public EntryId id() {
     return message.id();
   }
 
-  /** What the frame costs in memory, roughly: the JSON text and the payload it repeats. */
+  /** The frame as text, for transports that want a String (SSE). */
+  public String json() {
+    return new String(utf8, StandardCharsets.UTF_8);
+  }
+
+  /** What the frame costs in memory, roughly: its bytes and the message it was made from. */
   public long size() {
-    return 2L * (json.length() + message.payload().length()) + 64;
+    return utf8.length + 2L * message.payload().length() + 128;
   }
 
   public boolean expiredAt(long nowMillis) {

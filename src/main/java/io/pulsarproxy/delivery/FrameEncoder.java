@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.pulsarproxy.api.Timestamps;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -20,7 +21,7 @@ public final class FrameEncoder {
   public Frame message(TopicName topic, StoredMessage m) {
     return new Frame(
         m,
-        write(
+        writeUtf8(
             g -> {
               g.writeStringField("type", "message");
               g.writeStringField("topic", topic.value());
@@ -71,6 +72,18 @@ public final class FrameEncoder {
 
   private interface Body {
     void write(JsonGenerator g) throws IOException;
+  }
+
+  private byte[] writeUtf8(Body body) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = json.createGenerator(out)) {
+      g.writeStartObject();
+      body.write(g);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 
   private String write(Body body) {

@@ -23,9 +23,17 @@ public abstract class Outbound {
     this.limit = limit;
   }
 
-  /** Sends a message frame. */
+  /** Sends a message frame; the transport may hold it until {@link #flush()}. */
   final void send(Frame frame) {
-    enqueue(frame.json().length(), () -> writeMessage(frame, written(frame.json().length())));
+    int size = frame.utf8().length;
+    enqueue(size, () -> writeMessage(frame, written(size)));
+  }
+
+  /** Writes out what {@link #send} let the transport batch. */
+  final void flush() {
+    if (!closed) {
+      flushTransport();
+    }
   }
 
   /** Sends a control frame ({@code subscribed}, {@code gap}, {@code error}, ...). */
@@ -82,6 +90,9 @@ public abstract class Outbound {
   protected abstract void writeControl(String type, String json, Runnable written);
 
   protected abstract void closeTransport(Close reason);
+
+  /** Flushes frames the transport batched; nothing to do for transports that do not batch. */
+  protected void flushTransport() {}
 
   /** Why the proxy closes a connection, with the WebSocket close code it uses. */
   public enum Close {

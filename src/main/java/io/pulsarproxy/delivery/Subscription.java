@@ -90,15 +90,21 @@ public final class Subscription {
     return true;
   }
 
+  /** Sends the frames newer than the last one sent, batched, then flushes once. */
   private void sendNew(List<Frame> frames) {
     long now = clock.millis();
+    boolean sent = false;
     for (Frame f : frames) {
       if (f.id().compareTo(lastSent) > 0) {
         lastSent = f.id();
         if (!f.expiredAt(now)) {
           out.send(f);
+          sent = true;
         }
       }
+    }
+    if (sent) {
+      out.flush();
     }
   }
 

@@ -7,29 +7,47 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.common.WebSocketSession;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.OpCode;
 
-/** Frames out through a Jetty WebSocket session, which queues them in order. */
+/**
+ * Frames out through a Jetty WebSocket session, which queues them in order. Message frames go
+ * through Jetty's core session in batch mode with the shared bytes of the frame: the messages of
+ * one hand-over leave in as few writes as possible, and nothing is encoded per subscriber.
+ */
 final class WebSocketOutbound extends Outbound {
   private final Session session;
+  private final CoreSession core;
 
   WebSocketOutbound(Session session, long limit) {
     super(limit);
     this.session = session;
+    this.core = ((WebSocketSession) session).getCoreSession();
   }
 
   @Override
   protected void writeMessage(Frame frame, Runnable written) {
-    write(frame.json(), written);
+    core.sendFrame(
+        new org.eclipse.jetty.websocket.core.Frame(OpCode.TEXT, ByteBuffer.wrap(frame.utf8())),
+        org.eclipse.jetty.util.Callback.from(
+            written,
+            failure -> {
+              written.run();
+              markClosed();
+            }),
+        true);
+  }
+
+  @Override
+  protected void flushTransport() {
+    core.flush(org.eclipse.jetty.util.Callback.NOOP);
   }
 
   @Override
   protected void writeControl(String type, String json, Runnable written) {
-    write(json, written);
-  }
-
-  private void write(String text, Runnable written) {
     session.sendText(
-        text,
+        json,
         Callback.from(
             written,
             failure -> {

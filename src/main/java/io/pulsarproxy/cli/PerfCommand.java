@@ -1,0 +1,41 @@
+package io.pulsarproxy.cli;
+
+import io.dropwizard.core.cli.Command;
+import io.dropwizard.core.setup.Bootstrap;
+import io.pulsarproxy.cli.perf.Perf;
+import net.sourceforge.argparse4j.impl.Arguments;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+
+/**
+ * {@code perf <scenario>}: drives a running proxy over its real HTTP and WebSocket API and reports
+ * throughput, latency and correctness. See docs/performance.md.
+ */
+public final class PerfCommand extends Command {
+  public PerfCommand() {
+    super("perf", "Load-test a running proxy (scenarios: fanout, connections)");
+  }
+
+  @Override
+  public void configure(Subparser p) {
+    p.addArgument("scenario").choices("fanout", "connections").help("what to measure");
+    p.addArgument("--url").setDefault("http://127.0.0.1:8080").help("the proxy's API base URL");
+    p.addArgument("--token")
+        .setDefault(System.getenv().getOrDefault("PP_TOKEN", "pp-dev-token"))
+        .help("bearer token (default: $PP_TOKEN, else the development token)");
+    p.addArgument("--subscribers").type(Integer.class).setDefault(100);
+    p.addArgument("--topics").type(Integer.class).setDefault(1);
+    p.addArgument("--rate").type(Double.class).setDefault(50.0).help("messages per second");
+    p.addArgument("--duration").type(Integer.class).setDefault(20).help("seconds");
+    p.addArgument("--size").type(Integer.class).setDefault(200).help("payload bytes");
+    p.addArgument("--connections").type(Integer.class).setDefault(1000);
+    p.addArgument("--server-pid").type(Long.class).help("server pid, for memory per connection");
+    p.addArgument("--hold").type(Integer.class).setDefault(0).help("seconds to hold connections");
+    p.addArgument("--json").action(Arguments.storeTrue()).help("one JSON line on stdout");
+  }
+
+  @Override
+  public void run(Bootstrap<?> bootstrap, Namespace ns) throws Exception {
+    new Perf(bootstrap.getObjectMapper(), System.out, System.err).run(ns);
+  }
+}

@@ -1,0 +1,48 @@
+package io.pulsarproxy.cli.perf;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintStream;
+import java.net.URI;
+import java.time.Duration;
+import net.sourceforge.argparse4j.inf.Namespace;
+
+/** Runs one perf scenario from parsed arguments and prints its report. */
+public final class Perf {
+  private final ObjectMapper json;
+  private final PrintStream out;
+  private final PrintStream progress;
+
+  public Perf(ObjectMapper json, PrintStream out, PrintStream progress) {
+    this.json = json;
+    this.out = out;
+    this.progress = progress;
+  }
+
+  public void run(Namespace ns) throws Exception {
+    try (PerfClient client =
+        new PerfClient(URI.create(ns.getString("url")), ns.getString("token"))) {
+      Report report =
+          switch (ns.getString("scenario")) {
+            case "fanout" ->
+                new FanoutScenario(client, progress)
+                    .run(
+                        new FanoutScenario.Options(
+                            ns.getInt("subscribers"),
+                            ns.getInt("topics"),
+                            ns.getDouble("rate"),
+                            Duration.ofSeconds(ns.getInt("duration")),
+                            ns.getInt("size")));
+            case "connections" ->
+                new ConnectionsScenario(client, progress)
+                    .run(
+                        new ConnectionsScenario.Options(
+                            ns.getInt("connections"),
+                            Math.max(1, ns.getInt("topics")),
+                            ns.getLong("server_pid"),
+                            Duration.ofSeconds(ns.getInt("hold"))));
+            default -> throw new IllegalArgumentException(ns.getString("scenario"));
+          };
+      out.println(ns.getBoolean("json") ? json.writeValueAsString(report.asMap()) : report.text());
+    }
+  }
+}

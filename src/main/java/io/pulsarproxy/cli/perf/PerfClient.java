@@ -1,0 +1,72 @@
+package io.pulsarproxy.cli.perf;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The proxy's API as the perf scenarios use it: HTTP publishes and raw WebSocket subscribers. */
+final class PerfClient implements AutoCloseable {
+  private final URI base;
+  private final String token;
+  private final HttpClient http;
+  private RawSubscribers subscribers;
+
+  PerfClient(URI base, String token) {
+    this.base = base;
+    this.token = token;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** Publishes one message; completes with the HTTP status (or fails). */
+  CompletableFuture<Integer> publish(String topic, String body) {
+    HttpRequest request =
+        HttpRequest.newBuilder(base.resolve("/api/v1/topics/" + topic + "/messages"))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        .thenApply(HttpResponse::statusCode);
+  }
+
+  /** Starts the subscriber selector threads; frames go to {@code listener}. */
+  void startSubscribers(RawSubscribers.Listener listener) throws IOException {
+    int port = base.getPort() > 0 ? base.getPort() : 80;
+    subscribers =
+        new RawSubscribers(new InetSocketAddress(base.getHost(), port), token, 2, listener);
+  }
+
+  /** Connects a subscriber to its topic, resuming after {@code from} when it is not null. */
+  void subscribe(PerfSubscriber subscriber, String from) throws IOException {
+    String query = "topic=" + enc(subscriber.topic) + (from == null ? "" : "&from=" + enc(from));
+    subscribers.connect(subscriber, "/api/v1/ws?" + query);
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    if (subscribers != null) {
+      subscribers.close(); // java.net.http.HttpClient has no close on Java 17; daemon threads
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
