@@ -13,12 +13,12 @@ import net.sourceforge.argparse4j.inf.Subparser;
  */
 public final class PerfCommand extends Command {
   public PerfCommand() {
-    super("perf", "Load-test a running proxy (scenarios: fanout, connections)");
+    super("perf", "Load-test a running proxy (scenarios: fanout, connections, resume)");
   }
 
   @Override
   public void configure(Subparser p) {
-    p.addArgument("scenario").choices("fanout", "connections").help("what to measure");
+    p.addArgument("scenario").choices("fanout", "connections", "resume").help("what to measure");
     p.addArgument("--url").setDefault("http://127.0.0.1:8080").help("the proxy's API base URL");
     p.addArgument("--token")
         .setDefault(System.getenv().getOrDefault("PP_TOKEN", "pp-dev-token"))
@@ -28,6 +28,7 @@ public final class PerfCommand extends Command {
     p.addArgument("--rate").type(Double.class).setDefault(50.0).help("messages per second");
     p.addArgument("--duration").type(Integer.class).setDefault(20).help("seconds");
     p.addArgument("--size").type(Integer.class).setDefault(200).help("payload bytes");
+    p.addArgument("--missed").type(Integer.class).setDefault(1000).help("resume: messages missed");
     p.addArgument("--connections").type(Integer.class).setDefault(1000);
     p.addArgument("--server-pid").type(Long.class).help("server pid, for memory per connection");
     p.addArgument("--hold").type(Integer.class).setDefault(0).help("seconds to hold connections");

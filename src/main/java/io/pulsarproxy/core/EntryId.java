@@ -41,6 +41,13 @@ public record EntryId(long millis, long sequence) implements Comparable<EntryId>
         Long.parseLong(text.substring(0, dash)), Long.parseLong(text.substring(dash + 1)));
   }
 
+  /** The greatest id smaller than this one. */
+  public EntryId previous() {
+    return sequence > 0
+        ? new EntryId(millis, sequence - 1)
+        : new EntryId(millis - 1, Long.MAX_VALUE);
+  }
+
   public EntryId next() {
     return sequence == Long.MAX_VALUE
         ? new EntryId(millis + 1, 0)

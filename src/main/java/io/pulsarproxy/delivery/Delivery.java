@@ -100,7 +100,7 @@ public final class Delivery implements Managed {
   public Subscription subscribe(Outbound out, TopicName topic, From from) {
     Subscription s = new Subscription(out, topic, settings.subscriberBufferBytes(), clock);
     // Registered before anything is read, so nothing published from now on can be missed.
-    interest(topic).subscriptions.add(s);
+    register(topic, interest -> interest.subscriptions.add(s));
     try {
       follower.follow(topic);
       TopicStats stats = store.stats(topic);
@@ -109,13 +109,17 @@ public final class Delivery implements Managed {
       if (from instanceof From.After after) {
         start = after.id();
         if (stats.hasGapAfter(start)) {
+          // Continue from the first available entry, even if the hot tier still has older ones.
+          if (stats.firstId() != null) {
+            start = stats.firstId().previous();
+          }
           gapFrame =
               encoder.control(
                   "gap",
                   "topic",
                   topic.value(),
                   "requested",
-                  start.toString(),
+                  after.id().toString(),
                   "first_available",
                   stats.firstId() == null ? null : stats.firstId().toString());
         }
@@ -218,9 +222,14 @@ public final class Delivery implements Managed {
       Duration wait,
       Consumer<Page> answer,
       Consumer<RuntimeException> fail) {
-    Interest interest = interest(topic);
     Waiter waiter = new Waiter(topic, after, limit, answer, fail);
-    interest.waiters.add(waiter);
+    if (wait.isZero()) {
+      // A plain read: straight from the store, nothing to follow.
+      waiter.retry();
+      waiter.complete();
+      return;
+    }
+    Interest interest = register(topic, i -> i.waiters.add(waiter));
     waiter.onDone =
         () -> {
           interest.waiters.remove(waiter);
@@ -233,11 +242,7 @@ public final class Delivery implements Managed {
       return;
     }
     waiter.retry();
-    if (wait.isZero()) {
-      waiter.complete();
-    } else {
-      timers.schedule(waiter::complete, wait.toMillis(), TimeUnit.MILLISECONDS);
-    }
+    timers.schedule(waiter::complete, wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private List<StoredMessage> liveOnly(List<StoredMessage> messages) {
@@ -266,20 +271,31 @@ public final class Delivery implements Managed {
     }
   }
 
-  private Interest interest(TopicName topic) {
-    return topics.computeIfAbsent(topic, t -> new Interest());
+  /** Adds to a topic's interest atomically with respect to {@link #sweep()}. */
+  private Interest register(TopicName topic, Consumer<Interest> add) {
+    return topics.compute(
+        topic,
+        (t, interest) -> {
+          Interest i = interest == null ? new Interest() : interest;
+          add.accept(i);
+          return i;
+        });
   }
 
   /** Unfollows topics nobody here has wanted for {@code unfollowAfter}. */
   private void sweep() {
     long idleSince = clock.millis() - settings.unfollowAfter().toMillis();
-    topics.forEach(
-        (topic, interest) -> {
-          if (interest.isIdleSince(idleSince)) {
-            topics.remove(topic, interest);
-            follower.unfollow(topic);
-          }
-        });
+    for (TopicName topic : topics.keySet()) {
+      topics.computeIfPresent(
+          topic,
+          (t, interest) -> {
+            if (!interest.isIdleSince(idleSince)) {
+              return interest;
+            }
+            follower.unfollow(t);
+            return null;
+          });
+    }
   }
 
   public int followedTopics() {
@@ -334,6 +350,7 @@ public final class Delivery implements Managed {
     private final Consumer<RuntimeException> failure;
     private final AtomicBoolean done = new AtomicBoolean();
     private EntryId cursor;
+    private boolean readStore = true;
     volatile Runnable onDone = () -> {};
 
     Waiter(
@@ -349,11 +366,17 @@ public final class Delivery implements Managed {
       this.failure = failure;
     }
 
-    /** Reads after the cursor; answers if anything unexpired is there. */
+    /**
+     * Reads after the cursor; answers if anything unexpired is there. The first read goes to the
+     * store, which may be ahead of the follower (and so of the hot tier); wake-ups come from the
+     * follower, so the hot tier has what they announce.
+     */
     synchronized void retry() {
       try {
         while (!done.get()) {
-          List<StoredMessage> raw = read(topic, cursor, limit);
+          List<StoredMessage> raw =
+              readStore ? store.read(topic, cursor, limit) : read(topic, cursor, limit);
+          readStore = false;
           if (raw.isEmpty()) {
             return;
           }

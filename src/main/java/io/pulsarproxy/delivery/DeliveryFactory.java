@@ -1,11 +1,13 @@
 package io.pulsarproxy.delivery;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.util.DataSize;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDataSize;
 import io.dropwizard.validation.MinDuration;
+import io.dropwizard.validation.ValidationMethod;
 import io.pulsarproxy.resources.TopicResource;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.websocket.WebSocketSettings;
@@ -73,6 +75,18 @@ public class DeliveryFactory {
   @JsonProperty
   @Min(1)
   private int replayPageSize = 500;
+
+  @ValidationMethod(message = "longPollDefaultWait must not be longer than longPollMaxWait")
+  @JsonIgnore
+  public boolean isLongPollDefaultWithinMax() {
+    return longPollDefaultWait.toNanoseconds() <= longPollMaxWait.toNanoseconds();
+  }
+
+  @ValidationMethod(message = "pingInterval must be shorter than idleTimeout")
+  @JsonIgnore
+  public boolean isPingIntervalBelowIdleTimeout() {
+    return pingInterval.toNanoseconds() < idleTimeout.toNanoseconds();
+  }
 
   /** Builds the delivery core and registers it (and its follower thread) with the lifecycle. */
   public Delivery build(Environment environment, MessageStore store) {

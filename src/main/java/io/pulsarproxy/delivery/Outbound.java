@@ -16,11 +16,16 @@ public abstract class Outbound {
   private static final Logger LOG = LoggerFactory.getLogger(Outbound.class);
 
   private final long limit;
+  private final String who;
   private final AtomicLong pendingBytes = new AtomicLong();
   private volatile boolean closed;
 
-  protected Outbound(long limit) {
+  /**
+   * @param who the connection in log lines: transport, token name and peer, never a secret
+   */
+  protected Outbound(long limit, String who) {
     this.limit = limit;
+    this.who = who;
   }
 
   /** Sends a message frame; the transport may hold it until {@link #flush()}. */
@@ -45,9 +50,11 @@ public abstract class Outbound {
     if (closed) {
       return;
     }
-    if (pendingBytes.addAndGet(size) > limit) {
+    long pending = pendingBytes.addAndGet(size);
+    // One frame always fits an empty queue, however large: only a backlog makes a slow consumer.
+    if (pending > limit && pending != size) {
       pendingBytes.addAndGet(-size);
-      LOG.info("Closing a slow consumer: more than {} bytes not yet written to it", limit);
+      LOG.info("Closing slow consumer {}: more than {} bytes not yet written", who, limit);
       close(Close.SLOW_CONSUMER);
       return;
     }
@@ -98,6 +105,7 @@ public abstract class Outbound {
   public enum Close {
     SLOW_CONSUMER(1008, "slow_consumer"),
     POLICY(1008, "policy_violation"),
+    IDLE(1001, "idle_timeout"),
     SHUTDOWN(1001, "going_away");
 
     public final int code;

@@ -70,8 +70,31 @@ public final class Subscription {
     }
   }
 
+  /**
+   * Sends replayed frames while the connection has room; the rest is read again on the next step,
+   * so a replay of large messages never overflows a healthy client's queue.
+   */
   synchronized void replayed(List<Frame> frames) {
-    sendNew(frames);
+    if (closed) {
+      return;
+    }
+    long now = clock.millis();
+    boolean sent = false;
+    for (Frame f : frames) {
+      if (!out.hasRoomForReplay()) {
+        break;
+      }
+      if (f.id().compareTo(lastSent) > 0) {
+        lastSent = f.id();
+        if (!f.expiredAt(now)) {
+          out.send(f);
+          sent = true;
+        }
+      }
+    }
+    if (sent) {
+      out.flush();
+    }
   }
 
   /**
@@ -92,6 +115,9 @@ public final class Subscription {
 
   /** Sends the frames newer than the last one sent, batched, then flushes once. */
   private void sendNew(List<Frame> frames) {
+    if (closed) {
+      return;
+    }
     long now = clock.millis();
     boolean sent = false;
     for (Frame f : frames) {

@@ -63,7 +63,13 @@ public class EventStreamResource {
           "this instance is at its connection limit; retry on another",
           Map.of("Retry-After", "5"));
     }
-    SseOutbound out = new SseOutbound(sink, sse, writers, outboundLimitBytes);
+    SseOutbound out =
+        new SseOutbound(
+            sink,
+            sse,
+            writers,
+            outboundLimitBytes,
+            "event stream of token '" + caller.name() + "' on " + topic);
     connections.opened(Connections.Transport.SSE, out);
     Subscription subscription;
     try {

@@ -23,8 +23,8 @@ final class SseOutbound extends Outbound {
   private final AtomicBoolean draining = new AtomicBoolean();
   private volatile Runnable onGone = () -> {};
 
-  SseOutbound(SseEventSink sink, Sse sse, Executor writers, long limit) {
-    super(limit);
+  SseOutbound(SseEventSink sink, Sse sse, Executor writers, long limit, String who) {
+    super(limit, who);
     this.sink = sink;
     this.sse = sse;
     this.writers = writers;

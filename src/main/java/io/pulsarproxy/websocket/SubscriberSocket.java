@@ -37,7 +37,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   private final WebSocketSettings settings;
   private final List<UrlSubscription> urlSubscriptions;
   private final Map<TopicName, Subscription> subscriptions = new ConcurrentHashMap<>();
-  private Outbound out;
+  private WebSocketOutbound out;
   private int badFrames;
 
   /** A topic given on the upgrade URL, with its {@code from}. */
@@ -61,7 +61,12 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
 
   @Override
   public void onWebSocketOpen(Session session) {
-    out = new WebSocketOutbound(session, settings.outboundLimitBytes());
+    out =
+        new WebSocketOutbound(
+            session,
+            settings.outboundLimitBytes(),
+            "websocket of token '" + caller.name() + "' from " + session.getRemoteSocketAddress(),
+            settings.idleTimeout());
     connections.opened(Connections.Transport.WEBSOCKET, out);
     for (UrlSubscription s : urlSubscriptions) {
       subscribe(s.topic().value(), s.from());
@@ -69,7 +74,13 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   }
 
   @Override
+  public void onWebSocketPong(ByteBuffer payload) {
+    out.heard();
+  }
+
+  @Override
   public void onWebSocketText(String text) {
+    out.heard();
     JsonNode frame;
     try {
       frame = json.readTree(text);
@@ -83,7 +94,14 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       return;
     }
     switch (op.textValue()) {
-      case "subscribe" -> subscribe(text(frame, "topic"), text(frame, "from"));
+      case "subscribe" -> {
+        JsonNode from = frame.get("from");
+        if (from != null && !from.isTextual()) {
+          refuse(400, "invalid_id", "from must be a string: an id, latest or earliest", null);
+        } else {
+          subscribe(text(frame, "topic"), text(frame, "from"));
+        }
+      }
       case "unsubscribe" -> unsubscribe(text(frame, "topic"));
       case "ping" -> out.sendControl("pong", frames.control("pong"));
       default -> refuse(400, "unknown_op", "op must be subscribe, unsubscribe or ping", null);
@@ -93,6 +111,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   @Override
   public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
     callback.succeed();
+    out.heard();
     refuse(400, "binary_not_supported", "send JSON text frames; binary frames are not read", null);
   }
 

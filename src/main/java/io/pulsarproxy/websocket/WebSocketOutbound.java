@@ -3,6 +3,7 @@ package io.pulsarproxy.websocket;
 import io.pulsarproxy.delivery.Frame;
 import io.pulsarproxy.delivery.Outbound;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -19,11 +20,19 @@ import org.eclipse.jetty.websocket.core.OpCode;
 final class WebSocketOutbound extends Outbound {
   private final Session session;
   private final CoreSession core;
+  private final long idleTimeoutNanos;
+  private volatile long lastHeardNanos = System.nanoTime();
 
-  WebSocketOutbound(Session session, long limit) {
-    super(limit);
+  WebSocketOutbound(Session session, long limit, String who, Duration idleTimeout) {
+    super(limit, who);
     this.session = session;
     this.core = ((WebSocketSession) session).getCoreSession();
+    this.idleTimeoutNanos = idleTimeout.toNanos();
+  }
+
+  /** The client sent something (a frame or a pong): it is alive. */
+  void heard() {
+    lastHeardNanos = System.nanoTime();
   }
 
   @Override
@@ -56,18 +65,27 @@ final class WebSocketOutbound extends Outbound {
             }));
   }
 
-  /** Keeps idle connections (and the proxies between) alive; a dead peer fails the write. */
+  /**
+   * Pings, so that idle connections (and the proxies between) stay open; closes a connection that
+   * has not answered anything for the idle timeout. Pings alone cannot find a dead peer: writing
+   * them succeeds until the kernel's buffers fill.
+   */
   void ping() {
-    if (!isClosed() && session.isOpen()) {
-      session.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
+    if (isClosed() || !session.isOpen()) {
+      return;
     }
+    if (System.nanoTime() - lastHeardNanos > idleTimeoutNanos) {
+      close(Close.IDLE);
+      return;
+    }
+    session.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
   }
 
   @Override
   protected void closeTransport(Close reason) {
     session.close(reason.code, reason.reason, Callback.NOOP);
-    if (reason == Close.SLOW_CONSUMER) {
-      // Its close frame waits behind the backlog it is not reading: cut it off soon regardless.
+    if (reason == Close.SLOW_CONSUMER || reason == Close.IDLE) {
+      // Its close frame may wait behind a backlog it is not reading: cut it off soon regardless.
       CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS)
           .execute(
               () -> {

@@ -256,6 +256,7 @@ abstract class DeliveryContract {
       {"{\"op\":\"subscribe\",\"topic\":\"payments\"}", "forbidden"},
       {"{\"op\":\"subscribe\",\"topic\":\"orders.x\",\"from\":\"yesterday\"}", "invalid_id"},
       {"{\"op\":\"unsubscribe\",\"topic\":\"orders.none\"}", "not_subscribed"},
+      {"{\"op\":\"subscribe\",\"topic\":\"orders.x\",\"from\":12}", "invalid_id"},
     };
     for (String[] c : cases) {
       ws.send(c[0]);

@@ -130,6 +130,44 @@ class DeliveryLimitsTest {
   }
 
   @Test
+  void aReplayOfMoreThanTheQueueHoldsReachesAHealthyClientWhole() throws Exception {
+    String payload = "\"" + "r".repeat(8000) + "\"";
+    for (int i = 0; i < 4; i++) {
+      StringBuilder batch = new StringBuilder("{\"messages\":[");
+      for (int j = 0; j < 25; j++) {
+        batch.append(j == 0 ? "" : ",").append("{\"payload\":").append(payload).append('}');
+      }
+      batch.append("]}");
+      http.postJson("/api/v1/topics/" + topic + "/messages/batch", PUBLISHER, batch.toString());
+    }
+    // 100 messages of 8 KB: 800 KB through a 64 KiB queue.
+    WsClient ws = connect("topic=" + topic + "&from=earliest");
+    assertEquals(100, ws.messages(100, WAIT).size());
+    assertTrue(ws.isOpen());
+  }
+
+  @Test
+  void aPeerThatAnswersNoPingIsClosedAfterTheIdleTimeout() throws Exception {
+    try (Socket silent = new Socket("127.0.0.1", APP.getLocalPort())) {
+      silent
+          .getOutputStream()
+          .write(
+              ("GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                      + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      + "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
+                      + PUBLISHER
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      awaitConnections(1);
+      // It reads (so pings are delivered) but never answers them.
+      long start = System.nanoTime();
+      awaitConnections(0);
+      long tookMillis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(tookMillis >= 1_000, "closed after " + tookMillis + " ms");
+    }
+  }
+
+  @Test
   void aStalledReaderIsCutOffWhileAFastOneKeepsReceiving() throws Exception {
     WsClient fast = connect("topic=" + topic);
     fast.nextOfType("subscribed", WAIT);

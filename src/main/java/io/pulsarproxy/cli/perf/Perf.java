@@ -40,6 +40,11 @@ public final class Perf {
                             Math.max(1, ns.getInt("topics")),
                             ns.getLong("server_pid"),
                             Duration.ofSeconds(ns.getInt("hold"))));
+            case "resume" ->
+                new ResumeScenario(client, progress)
+                    .run(
+                        new ResumeScenario.Options(
+                            ns.getInt("subscribers"), ns.getInt("missed"), ns.getInt("size")));
             default -> throw new IllegalArgumentException(ns.getString("scenario"));
           };
       out.println(ns.getBoolean("json") ? json.writeValueAsString(report.asMap()) : report.text());

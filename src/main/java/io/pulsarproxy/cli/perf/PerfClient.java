@@ -38,8 +38,9 @@ final class PerfClient implements AutoCloseable {
         .thenApply(HttpResponse::statusCode);
   }
 
-  /** Starts the subscriber selector threads; frames go to {@code listener}. */
+  /** Starts the subscriber selector threads (closing any earlier ones); frames go to listener. */
   void startSubscribers(RawSubscribers.Listener listener) throws IOException {
+    stopSubscribers();
     int port = base.getPort() > 0 ? base.getPort() : 80;
     subscribers =
         new RawSubscribers(new InetSocketAddress(base.getHost(), port), token, 2, listener);
@@ -51,15 +52,21 @@ final class PerfClient implements AutoCloseable {
     subscribers.connect(subscriber, "/api/v1/ws?" + query);
   }
 
+  /** Drops every subscriber connection at once, as a network failure would. */
+  void stopSubscribers() {
+    if (subscribers != null) {
+      subscribers.close();
+      subscribers = null;
+    }
+  }
+
   private static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
   @Override
   public void close() {
-    if (subscribers != null) {
-      subscribers.close(); // java.net.http.HttpClient has no close on Java 17; daemon threads
-    }
+    stopSubscribers(); // java.net.http.HttpClient has no close on Java 17; daemon threads
   }
 
   static void sleep(long millis) {
