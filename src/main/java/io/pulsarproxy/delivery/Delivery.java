@@ -103,30 +103,38 @@ public final class Delivery implements Managed {
     register(topic, interest -> interest.subscriptions.add(s));
     try {
       follower.follow(topic);
-      TopicStats stats = store.stats(topic);
       EntryId start;
       String gapFrame = null;
-      if (from instanceof From.After after) {
-        start = after.id();
-        if (stats.hasGapAfter(start)) {
-          // Continue from the first available entry, even if the hot tier still has older ones.
-          if (stats.firstId() != null) {
-            start = stats.firstId().previous();
-          }
-          gapFrame =
-              encoder.control(
-                  "gap",
-                  "topic",
-                  topic.value(),
-                  "requested",
-                  after.id().toString(),
-                  "first_available",
-                  stats.firstId() == null ? null : stats.firstId().toString());
-        }
-      } else if (from instanceof From.Earliest) {
+      Optional<EntryId> followed = hotTier.end(topic);
+      if (from instanceof From.Earliest) {
         start = EntryId.ZERO;
+      } else if (from instanceof From.Latest && followed.isPresent()) {
+        // A busy topic: where the follower stands is "now"; no store call.
+        start = followed.get();
+      } else if (from instanceof From.After after && hotTier.covers(topic, after.id())) {
+        start = after.id(); // everything after it is in the hot tier: no gap possible
       } else {
-        start = stats.lastIdOrZero();
+        TopicStats stats = store.stats(topic);
+        if (from instanceof From.After after) {
+          start = after.id();
+          if (stats.hasGapAfter(start)) {
+            // Continue from the first available entry, even if the hot tier has older ones.
+            if (stats.firstId() != null) {
+              start = stats.firstId().previous();
+            }
+            gapFrame =
+                encoder.control(
+                    "gap",
+                    "topic",
+                    topic.value(),
+                    "requested",
+                    after.id().toString(),
+                    "first_available",
+                    stats.firstId() == null ? null : stats.firstId().toString());
+          }
+        } else {
+          start = stats.lastIdOrZero();
+        }
       }
       s.startAfter(start);
       out.sendControl(

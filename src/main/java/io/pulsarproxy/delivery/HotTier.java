@@ -82,6 +82,25 @@ public final class HotTier {
     return Optional.of(out);
   }
 
+  /**
+   * The newest id the tier knows for a followed topic (what the follower has read up to), or empty
+   * when the topic is not followed.
+   */
+  synchronized Optional<EntryId> end(TopicName topic) {
+    Window w = topics.get(topic);
+    if (w == null) {
+      return Optional.empty();
+    }
+    return Optional.of(w.frames.isEmpty() ? w.coveredAfter : w.frames.lastKey());
+  }
+
+  /** Whether everything after {@code after} that the follower has read is held here. */
+  synchronized boolean covers(TopicName topic, EntryId after) {
+    evict();
+    Window w = topics.get(topic);
+    return w != null && after.compareTo(w.coveredAfter) >= 0;
+  }
+
   synchronized long bytes() {
     return bytes;
   }
