@@ -1,6 +1,5 @@
 package io.pulsarproxy;
 
-import com.codahale.metrics.Gauge;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
@@ -14,19 +13,42 @@ import io.pulsarproxy.core.Limits;
 import io.pulsarproxy.core.MessageIdGenerator;
 import io.pulsarproxy.core.MessageParser;
 import io.pulsarproxy.core.RateLimiter;
+import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
 import io.pulsarproxy.delivery.DeliveryFactory;
+import io.pulsarproxy.delivery.Drain;
+import io.pulsarproxy.delivery.GracefulShutdown;
+import io.pulsarproxy.health.DeliveryHealthChecks;
+import io.pulsarproxy.health.DeliveryProbe;
+import io.pulsarproxy.health.HealthResource;
+import io.pulsarproxy.health.Readiness;
 import io.pulsarproxy.health.StoreHealthCheck;
+import io.pulsarproxy.metrics.PrometheusExport;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.resources.ErrorMapper;
 import io.pulsarproxy.resources.EventStreamResource;
+import io.pulsarproxy.resources.PublishMetrics;
 import io.pulsarproxy.resources.PublishResource;
 import io.pulsarproxy.resources.TopicResource;
 import io.pulsarproxy.resources.UnreadBodyDrainer;
 import io.pulsarproxy.store.MessageStore;
+import io.pulsarproxy.store.RetentionSync;
+import io.pulsarproxy.tasks.AdminGuard;
+import io.pulsarproxy.tasks.ConnectionsTask;
+import io.pulsarproxy.tasks.DisconnectTask;
+import io.pulsarproxy.tasks.DrainTask;
+import io.pulsarproxy.tasks.RetentionTask;
+import io.pulsarproxy.tasks.TrimStreamTask;
+import io.pulsarproxy.tasks.UndrainTask;
 import io.pulsarproxy.websocket.SubscriberUpgrade;
+import jakarta.servlet.DispatcherType;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
-import java.util.Locale;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /** Wires Pulsar Proxy together; nothing else lives here. */
@@ -58,54 +80,49 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
       server.setRegisterDefaultExceptionMappers(false);
     }
     Clock clock = Clock.systemUTC();
+    ProxyMetrics metrics = new ProxyMetrics(environment.metrics());
+    OperationsFactory operations = config.getOperations();
 
+    // The store: first up, last down.
+    RetentionPolicy retention = config.getRetention().build();
     MessageStore store =
-        config
-            .getStore()
-            .build(environment, config.getRetention().build(), config.getRetention().dedupWindow());
+        config.getStore().build(environment, retention, config.getRetention().dedupWindow());
+    environment.lifecycle().manage(new RetentionSync(retention, store.retentionStorage()));
     environment.healthChecks().register("store", new StoreHealthCheck(store));
 
+    // Publishing.
     TokenAuthenticator authenticator = config.getAuth().build(environment);
     Limits limits = config.getLimits().build();
-    MessageParser parser =
-        new MessageParser(limits, new MessageIdGenerator(clock), environment.getObjectMapper());
+    MessageIdGenerator ids = new MessageIdGenerator(clock);
+    MessageParser parser = new MessageParser(limits, ids, environment.getObjectMapper());
     RateLimiter rateLimiter = new RateLimiter(System::nanoTime);
-
-    DeliveryFactory deliveryConfig = config.getDelivery();
-    Delivery delivery = deliveryConfig.build(environment, store);
-    Connections connections = deliveryConfig.connections();
-    for (Connections.Transport transport : Connections.Transport.values()) {
-      environment
-          .metrics()
-          .register(
-              "pulsar.connections." + transport.name().toLowerCase(Locale.ROOT),
-              (Gauge<Integer>) () -> connections.open(transport).size());
-    }
-    environment
-        .metrics()
-        .register("pulsar.delivery.followed-topics", (Gauge<Integer>) delivery::followedTopics);
-    environment
-        .metrics()
-        .register("pulsar.delivery.hot-tier-bytes", (Gauge<Long>) delivery::hotTierBytes);
-
     environment.jersey().register(new ErrorMapper());
     environment.jersey().register(new UnreadBodyDrainer(limits.maxBatchBytes()));
     environment
         .jersey()
-        .register(
-            new PublishResource(store, parser, rateLimiter, limits, environment.getObjectMapper()));
+        .register(new PublishMetrics(metrics, Set.copyOf(operations.metricTopics())));
     environment
         .jersey()
-        .register(new TopicResource(store, delivery, limits, deliveryConfig.longPoll()));
+        .register(
+            new PublishResource(store, parser, rateLimiter, limits, environment.getObjectMapper()));
 
+    // Delivery: the core, then every transport on it.
+    DeliveryFactory deliveryConfig = config.getDelivery();
+    Delivery delivery = deliveryConfig.build(environment, store, retention);
+    Connections connections = deliveryConfig.connections();
+    environment
+        .jersey()
+        .register(
+            new TopicResource(
+                store, delivery, connections, limits, deliveryConfig.longPoll(), metrics));
     new SubscriberUpgrade(
             authenticator,
             delivery,
             connections,
             environment.getObjectMapper(),
-            deliveryConfig.webSocket())
+            deliveryConfig.webSocket(),
+            metrics)
         .register(environment);
-
     EventStreamResource events =
         new EventStreamResource(
             delivery,
@@ -116,7 +133,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
                 .minThreads(4)
                 .maxThreads(4)
                 .build(),
-            deliveryConfig.outboundQueueBytes());
+            deliveryConfig.outboundQueueBytes(),
+            metrics);
     environment.jersey().register(events);
     long keepAliveMillis = deliveryConfig.sseKeepAlive().toMillis();
     environment
@@ -125,5 +143,77 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
         .build()
         .scheduleWithFixedDelay(
             events::keepAlive, keepAliveMillis, keepAliveMillis, TimeUnit.MILLISECONDS);
+
+    // Operations: drain and shutdown, probe and readiness, admin tasks, metrics.
+    Drain drain = new Drain(connections, delivery.encoder());
+    environment
+        .lifecycle()
+        .manage(new GracefulShutdown(drain, operations.readinessDelay(), operations.drainWindow()));
+    DeliveryProbe probe =
+        new DeliveryProbe(
+            store,
+            delivery,
+            instanceId(),
+            operations.probeInterval(),
+            operations.probeDeadline(),
+            ids,
+            metrics);
+    environment.lifecycle().manage(probe);
+    Readiness readiness =
+        new Readiness(drain, store, delivery, probe, operations.followerStuckSeconds());
+    environment.jersey().register(new HealthResource(readiness));
+    environment
+        .healthChecks()
+        .register(
+            "follower", DeliveryHealthChecks.follower(delivery, operations.followerStuckSeconds()));
+    environment.healthChecks().register("delivery-probe", DeliveryHealthChecks.probe(probe));
+
+    environment
+        .admin()
+        .addFilter("admin-guard", new AdminGuard(operations.adminTokenSha256()))
+        .addMappingForUrlPatterns(EnumSet.allOf(DispatcherType.class), true, "/*");
+    var json = environment.getObjectMapper();
+    environment.admin().addTask(new DrainTask(drain, json));
+    environment.admin().addTask(new UndrainTask(drain, connections, json));
+    environment.admin().addTask(new TrimStreamTask(store, delivery, clock, json));
+    environment.admin().addTask(new RetentionTask(retention, store.retentionStorage(), json));
+    environment.admin().addTask(new DisconnectTask(connections, delivery.encoder(), json));
+    environment.admin().addTask(new ConnectionsTask(connections, json));
+
+    registerGauges(metrics, connections, delivery, probe, drain);
+    PrometheusExport.register(environment);
+  }
+
+  private static void registerGauges(
+      ProxyMetrics metrics,
+      Connections connections,
+      Delivery delivery,
+      DeliveryProbe probe,
+      Drain drain) {
+    for (Connections.Transport t :
+        Set.of(Connections.Transport.WEBSOCKET, Connections.Transport.SSE)) {
+      metrics.gauge(ProxyMetrics.CONNECTIONS + "." + t.label(), () -> connections.open(t).size());
+      metrics.gauge(
+          ProxyMetrics.SUBSCRIPTIONS + "." + t.label(),
+          () -> connections.open(t).stream().mapToInt(o -> o.topics().size()).sum());
+    }
+    metrics.gauge(ProxyMetrics.CONNECTIONS_MAX, connections::max);
+    metrics.gauge(ProxyMetrics.HOT_TIER_BYTES, delivery::hotTierBytes);
+    metrics.gauge(ProxyMetrics.HOT_TIER_ENTRIES, delivery::hotTierEntries);
+    metrics.gauge(ProxyMetrics.FOLLOWER_LAG, delivery::followerLagSeconds);
+    metrics.gauge(ProxyMetrics.FOLLOWER_TOPICS, delivery::followedTopics);
+    metrics.gauge(ProxyMetrics.PROBE_HEALTHY, () -> probe.isHealthy() ? 1 : 0);
+    metrics.gauge(ProxyMetrics.DRAINING, () -> drain.isDraining() ? 1 : 0);
+  }
+
+  /** A name for this instance: its host name, made unique per process. */
+  private static String instanceId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_-]", "-");
+    } catch (UnknownHostException e) {
+      host = "host";
+    }
+    return host + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 }

@@ -18,6 +18,7 @@ public class PulsarProxyConfiguration extends Configuration {
   @JsonProperty @Valid @NotNull private LimitsFactory limits = new LimitsFactory();
   @JsonProperty @Valid @NotNull private AuthFactory auth = new AuthFactory();
   @JsonProperty @Valid @NotNull private DeliveryFactory delivery = new DeliveryFactory();
+  @JsonProperty @Valid @NotNull private OperationsFactory operations = new OperationsFactory();
 
   public MessageStoreFactory getStore() {
     return store;
@@ -37,5 +38,9 @@ public class PulsarProxyConfiguration extends Configuration {
 
   public DeliveryFactory getDelivery() {
     return delivery;
+  }
+
+  public OperationsFactory getOperations() {
+    return operations;
   }
 }

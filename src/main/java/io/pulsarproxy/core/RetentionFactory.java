@@ -20,8 +20,15 @@ public class RetentionFactory {
   @MinDuration(value = 1, unit = TimeUnit.SECONDS)
   private Duration dedupWindow = Duration.hours(24);
 
-  public Retention build() {
-    return new Retention(maxLength, maxAge.toJavaDuration());
+  /** How long the hot tier keeps recent messages in memory (see delivery.hotMaxSize). */
+  @JsonProperty
+  @MinDuration(value = 0, unit = TimeUnit.SECONDS)
+  private Duration hotWindow = Duration.minutes(10);
+
+  /** The configured retention; operators change it live with the retention task. */
+  public RetentionPolicy build() {
+    return new RetentionPolicy(
+        new Retention(maxLength, maxAge.toJavaDuration(), hotWindow.toJavaDuration()));
   }
 
   public java.time.Duration dedupWindow() {

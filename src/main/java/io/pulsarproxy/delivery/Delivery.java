@@ -147,12 +147,14 @@ public final class Delivery implements Managed {
       unsubscribe(s);
       throw e;
     }
+    out.topics().add(topic);
     replays.execute(() -> replayStep(s));
     return s;
   }
 
   public void unsubscribe(Subscription s) {
     s.close();
+    s.outbound().topics().remove(s.topic());
     Interest interest = topics.get(s.topic());
     if (interest != null) {
       interest.subscriptions.remove(s);
@@ -312,6 +314,24 @@ public final class Delivery implements Managed {
 
   public long hotTierBytes() {
     return hotTier.bytes();
+  }
+
+  public int hotTierEntries() {
+    return hotTier.entries();
+  }
+
+  /** Trims the store and the hot tier exactly; returns the entries removed from the store. */
+  public long trim(TopicName topic, io.pulsarproxy.store.Trim trim) {
+    long removed = store.trim(topic, trim);
+    hotTier.trim(topic, trim);
+    return removed;
+  }
+
+  /** Seconds since the follower last read, or 0 when it follows nothing (nothing to lag on). */
+  public long followerLagSeconds() {
+    return follower.followedTopics() == 0
+        ? 0
+        : Math.max(0, (clock.millis() - follower.lastReadMillis()) / 1000);
   }
 
   public long followerLastReadMillis() {

@@ -8,6 +8,7 @@ import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDataSize;
 import io.dropwizard.validation.MinDuration;
 import io.dropwizard.validation.ValidationMethod;
+import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.resources.TopicResource;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.websocket.WebSocketSettings;
@@ -20,10 +21,6 @@ import java.util.concurrent.TimeUnit;
 
 /** The {@code delivery:} section: subscribers, their limits, and the hot tier. */
 public class DeliveryFactory {
-  @JsonProperty
-  @MinDuration(value = 1, unit = TimeUnit.SECONDS)
-  private Duration hotWindow = Duration.minutes(10);
-
   @JsonProperty
   @MinDataSize(0)
   private DataSize hotMaxSize = DataSize.mebibytes(256);
@@ -89,12 +86,12 @@ public class DeliveryFactory {
   }
 
   /** Builds the delivery core and registers it (and its follower thread) with the lifecycle. */
-  public Delivery build(Environment environment, MessageStore store) {
+  public Delivery build(Environment environment, MessageStore store, RetentionPolicy retention) {
     Clock clock = Clock.systemUTC();
     Delivery delivery =
         new Delivery(
             store,
-            new HotTier(hotWindow.toJavaDuration(), hotMaxSize.toBytes(), clock),
+            new HotTier(retention, hotMaxSize.toBytes(), clock),
             new FrameEncoder(),
             new Delivery.Settings(
                 outboundQueue.toBytes(), replayPageSize, unfollowAfter.toJavaDuration()),

@@ -54,6 +54,15 @@ public final class FrameEncoder {
         });
   }
 
+  /** {@code {"type":"reconnect","after_ms":N}}: go elsewhere, after waiting N ms. */
+  public String reconnect(long afterMillis) {
+    return write(
+        g -> {
+          g.writeStringField("type", "reconnect");
+          g.writeNumberField("after_ms", afterMillis);
+        });
+  }
+
   /**
    * {@code {"type":"error","code":..,"error":..,"message":..}}, with the topic when one is known.
    */

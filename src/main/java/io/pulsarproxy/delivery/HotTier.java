@@ -1,9 +1,10 @@
 package io.pulsarproxy.delivery;
 
 import io.pulsarproxy.core.EntryId;
+import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.core.TopicName;
+import io.pulsarproxy.store.Trim;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,15 +20,15 @@ import java.util.TreeMap;
  * Bounded by age and by a byte budget shared by all topics, oldest evicted first.
  */
 public final class HotTier {
-  private final Duration window;
+  private final RetentionPolicy retention;
   private final long maxBytes;
   private final Clock clock;
   private final Map<TopicName, Window> topics = new HashMap<>();
   private final ArrayDeque<TopicName> insertionOrder = new ArrayDeque<>();
   private long bytes;
 
-  public HotTier(Duration window, long maxBytes, Clock clock) {
-    this.window = window;
+  public HotTier(RetentionPolicy retention, long maxBytes, Clock clock) {
+    this.retention = retention;
     this.maxBytes = maxBytes;
     this.clock = clock;
   }
@@ -105,8 +106,33 @@ public final class HotTier {
     return bytes;
   }
 
+  /** Removes what an operator's trim removed from the store, so replays agree with it. */
+  synchronized void trim(TopicName topic, Trim trim) {
+    Window w = topics.get(topic);
+    if (w == null) {
+      return;
+    }
+    while (!w.frames.isEmpty()
+        && (trim.maxLength() != null
+            ? w.frames.size() > trim.maxLength()
+            : w.frames.firstKey().compareTo(trim.minId()) < 0)) {
+      Map.Entry<EntryId, Frame> gone = w.frames.pollFirstEntry();
+      w.coveredAfter = gone.getKey();
+      bytes -= gone.getValue().size();
+    }
+    // insertionOrder may now name frames that are gone; evict() skips such entries.
+  }
+
+  synchronized int entries() {
+    int n = 0;
+    for (Window w : topics.values()) {
+      n += w.frames.size();
+    }
+    return n;
+  }
+
   private void evict() {
-    long oldestAllowed = clock.millis() - window.toMillis();
+    long now = clock.millis();
     while (!insertionOrder.isEmpty()) {
       TopicName topic = insertionOrder.peekFirst();
       Window w = topics.get(topic);
@@ -115,6 +141,7 @@ public final class HotTier {
         insertionOrder.pollFirst();
         continue;
       }
+      long oldestAllowed = now - retention.forTopic(topic).hotWindow().toMillis();
       if (bytes <= maxBytes && oldest.getKey().millis() >= oldestAllowed) {
         return;
       }

@@ -1,5 +1,12 @@
 package io.pulsarproxy.delivery;
 
+import com.codahale.metrics.Histogram;
+import com.codahale.metrics.Meter;
+import io.pulsarproxy.core.TopicName;
+import io.pulsarproxy.metrics.ProxyMetrics;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,22 +23,53 @@ public abstract class Outbound {
   private static final Logger LOG = LoggerFactory.getLogger(Outbound.class);
 
   private final long limit;
-  private final String who;
+  private final Identity who;
+  private final Meter delivered;
+  private final Meter slowConsumerCloses;
+  private final Histogram deliveryLatency;
+  private int sendsSinceSample;
   private final AtomicLong pendingBytes = new AtomicLong();
+  private final Set<TopicName> topics = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /**
-   * @param who the connection in log lines: transport, token name and peer, never a secret
+   * Who is at the other end: for log lines, the admin tasks and metrics; never a secret.
+   *
+   * @param peer the client's address, or a description where there is none
    */
-  protected Outbound(long limit, String who) {
+  public record Identity(Connections.Transport transport, String token, String peer) {
+    @Override
+    public String toString() {
+      return transport.name().toLowerCase(Locale.ROOT) + " of token '" + token + "' from " + peer;
+    }
+  }
+
+  protected Outbound(long limit, Identity who, ProxyMetrics metrics) {
     this.limit = limit;
     this.who = who;
+    this.delivered = metrics.meter(ProxyMetrics.DELIVERED, who.transport().label());
+    this.slowConsumerCloses = metrics.meter(ProxyMetrics.SLOW_CONSUMER_CLOSES);
+    this.deliveryLatency = metrics.deliveryLatency();
+  }
+
+  public Identity identity() {
+    return who;
+  }
+
+  /** The topics this connection is subscribed to. */
+  public Set<TopicName> topics() {
+    return topics;
   }
 
   /** Sends a message frame; the transport may hold it until {@link #flush()}. */
   final void send(Frame frame) {
     int size = frame.utf8().length;
     enqueue(size, () -> writeMessage(frame, written(size)));
+    delivered.mark();
+    // One sample in 64: the histogram sees every subscriber without costing every send.
+    if ((sendsSinceSample++ & 63) == 0) {
+      deliveryLatency.update(Math.max(0, System.currentTimeMillis() - frame.id().millis()));
+    }
   }
 
   /** Writes out what {@link #send} let the transport batch. */
@@ -55,6 +93,7 @@ public abstract class Outbound {
     if (pending > limit && pending != size) {
       pendingBytes.addAndGet(-size);
       LOG.info("Closing slow consumer {}: more than {} bytes not yet written", who, limit);
+      slowConsumerCloses.mark();
       close(Close.SLOW_CONSUMER);
       return;
     }
@@ -106,6 +145,8 @@ public abstract class Outbound {
     SLOW_CONSUMER(1008, "slow_consumer"),
     POLICY(1008, "policy_violation"),
     IDLE(1001, "idle_timeout"),
+    DRAIN(1001, "draining"),
+    DISCONNECTED(1008, "disconnected_by_operator"),
     SHUTDOWN(1001, "going_away");
 
     public final int code;

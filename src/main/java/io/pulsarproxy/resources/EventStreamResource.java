@@ -3,12 +3,14 @@ package io.pulsarproxy.resources;
 import io.dropwizard.auth.Auth;
 import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.auth.PermissionAuthorizer;
-import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
+import io.pulsarproxy.delivery.Outbound;
 import io.pulsarproxy.delivery.Subscription;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -19,7 +21,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
-import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
@@ -34,13 +35,19 @@ public class EventStreamResource {
   private final Connections connections;
   private final Executor writers;
   private final long outboundLimitBytes;
+  private final ProxyMetrics metrics;
 
   public EventStreamResource(
-      Delivery delivery, Connections connections, Executor writers, long outboundLimitBytes) {
+      Delivery delivery,
+      Connections connections,
+      Executor writers,
+      long outboundLimitBytes,
+      ProxyMetrics metrics) {
     this.delivery = delivery;
     this.connections = connections;
     this.writers = writers;
     this.outboundLimitBytes = outboundLimitBytes;
+    this.metrics = metrics;
   }
 
   @GET
@@ -52,24 +59,23 @@ public class EventStreamResource {
       @QueryParam("from") String from,
       @HeaderParam("Last-Event-ID") String lastEventId,
       @Context SseEventSink sink,
-      @Context Sse sse) {
+      @Context Sse sse,
+      @Context HttpServletRequest request) {
     TopicName topic = new TopicName(topicParam);
     caller.requireSubscribe(topic);
     Delivery.From start = Delivery.From.parse(lastEventId != null ? lastEventId : from);
-    if (!connections.hasRoom()) {
-      throw new ApiException(
-          503,
-          "too_many_connections",
-          "this instance is at its connection limit; retry on another",
-          Map.of("Retry-After", "5"));
-    }
+    connections.requireAdmission();
     SseOutbound out =
         new SseOutbound(
             sink,
             sse,
             writers,
             outboundLimitBytes,
-            "event stream of token '" + caller.name() + "' on " + topic);
+            new Outbound.Identity(
+                Connections.Transport.SSE,
+                caller.name(),
+                request.getRemoteAddr() + ":" + request.getRemotePort()),
+            metrics);
     connections.opened(Connections.Transport.SSE, out);
     Subscription subscription;
     try {

@@ -22,6 +22,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -65,21 +66,25 @@ public class PublishResource {
       @Auth Caller caller,
       @PathParam("topic") String topicParam,
       @Context HttpHeaders headers,
+      @Context ContainerRequestContext request,
       InputStream body) {
     TopicName topic = new TopicName(topicParam);
     caller.requirePublish(topic);
     JsonNode message = bodyReader.read(body, headers.getLength(), limits.maxMessageBytes());
-    return publishOne(caller, topic, message);
+    return publishOne(caller, topic, message, request);
   }
 
   @POST
   @Path("/messages")
   public Response publishTopicInBody(
-      @Auth Caller caller, @Context HttpHeaders headers, InputStream body) {
+      @Auth Caller caller,
+      @Context HttpHeaders headers,
+      @Context ContainerRequestContext request,
+      InputStream body) {
     JsonNode message = bodyReader.read(body, headers.getLength(), limits.maxMessageBytes());
     TopicName topic = topicInBody(message);
     caller.requirePublish(topic);
-    return publishOne(caller, topic, message);
+    return publishOne(caller, topic, message, request);
   }
 
   @POST
@@ -88,32 +93,45 @@ public class PublishResource {
       @Auth Caller caller,
       @PathParam("topic") String topicParam,
       @Context HttpHeaders headers,
+      @Context ContainerRequestContext request,
       InputStream body) {
     TopicName topic = new TopicName(topicParam);
     caller.requirePublish(topic);
     JsonNode batch = bodyReader.read(body, headers.getLength(), limits.maxBatchBytes());
     requireSameTopic(batch, topic);
-    return publishMany(caller, topic, batch);
+    return publishMany(caller, topic, batch, request);
   }
 
   @POST
   @Path("/messages/batch")
   public Response publishBatchTopicInBody(
-      @Auth Caller caller, @Context HttpHeaders headers, InputStream body) {
+      @Auth Caller caller,
+      @Context HttpHeaders headers,
+      @Context ContainerRequestContext request,
+      InputStream body) {
     JsonNode batch = bodyReader.read(body, headers.getLength(), limits.maxBatchBytes());
     TopicName topic = topicInBody(batch);
     caller.requirePublish(topic);
-    return publishMany(caller, topic, batch);
+    return publishMany(caller, topic, batch, request);
   }
 
-  private Response publishOne(Caller caller, TopicName topic, JsonNode message) {
+  private Response publishOne(
+      Caller caller, TopicName topic, JsonNode message, ContainerRequestContext request) {
     NewMessage parsed = parser.parse(message, topic, "");
     rateLimiter.acquire(caller.name(), caller.rateLimit(), 1);
     AppendResult result = store.append(topic, List.of(parsed)).get(0);
+    accepted(request, topic, result.duplicate() ? 0 : 1);
     return Response.status(result.duplicate() ? 200 : 201).entity(view(topic, result)).build();
   }
 
-  private Response publishMany(Caller caller, TopicName topic, JsonNode batch) {
+  /** Tells {@link PublishMetrics} how many messages were stored. */
+  private static void accepted(ContainerRequestContext request, TopicName topic, int count) {
+    request.setProperty(PublishMetrics.ACCEPTED, count);
+    request.setProperty(PublishMetrics.TOPIC, topic.value());
+  }
+
+  private Response publishMany(
+      Caller caller, TopicName topic, JsonNode batch, ContainerRequestContext request) {
     if (!batch.isObject()) {
       throw ApiException.unprocessable("a batch must be an object with a \"messages\" array");
     }
@@ -136,6 +154,7 @@ public class PublishResource {
     }
     rateLimiter.acquire(caller.name(), caller.rateLimit(), messages.size());
     List<AppendResult> appended = store.append(topic, messages);
+    accepted(request, topic, (int) appended.stream().filter(r -> !r.duplicate()).count());
     List<PublishResult> results = new ArrayList<>(appended.size());
     for (AppendResult r : appended) {
       results.add(view(topic, r));

@@ -2,6 +2,7 @@ package io.pulsarproxy.resources;
 
 import io.pulsarproxy.delivery.Frame;
 import io.pulsarproxy.delivery.Outbound;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
@@ -23,8 +24,14 @@ final class SseOutbound extends Outbound {
   private final AtomicBoolean draining = new AtomicBoolean();
   private volatile Runnable onGone = () -> {};
 
-  SseOutbound(SseEventSink sink, Sse sse, Executor writers, long limit, String who) {
-    super(limit, who);
+  SseOutbound(
+      SseEventSink sink,
+      Sse sse,
+      Executor writers,
+      long limit,
+      Identity who,
+      ProxyMetrics metrics) {
+    super(limit, who, metrics);
     this.sink = sink;
     this.sse = sse;
     this.writers = writers;

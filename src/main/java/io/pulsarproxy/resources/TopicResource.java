@@ -1,5 +1,6 @@
 package io.pulsarproxy.resources;
 
+import com.codahale.metrics.Meter;
 import io.dropwizard.auth.Auth;
 import io.pulsarproxy.api.MessagePage;
 import io.pulsarproxy.api.MessageView;
@@ -14,7 +15,9 @@ import io.pulsarproxy.core.Retention;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
+import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.store.MessageStore;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -38,17 +41,27 @@ public class TopicResource {
 
   private final MessageStore store;
   private final Delivery delivery;
+  private final Connections connections;
   private final Limits limits;
   private final LongPoll longPoll;
+  private final Meter delivered;
 
   /** How long a read may wait for messages, when the client does not say, and at most. */
   public record LongPoll(Duration defaultWait, Duration maxWait) {}
 
-  public TopicResource(MessageStore store, Delivery delivery, Limits limits, LongPoll longPoll) {
+  public TopicResource(
+      MessageStore store,
+      Delivery delivery,
+      Connections connections,
+      Limits limits,
+      LongPoll longPoll,
+      ProxyMetrics metrics) {
     this.store = store;
     this.delivery = delivery;
+    this.connections = connections;
     this.limits = limits;
     this.longPoll = longPoll;
+    this.delivered = metrics.meter(ProxyMetrics.DELIVERED, Connections.Transport.LONGPOLL.label());
   }
 
   @GET

@@ -33,6 +33,12 @@ public interface MessageStore {
   /** The retention in force for a topic. */
   Retention retention(TopicName topic);
 
+  /** Trims a topic exactly; returns how many entries were removed. */
+  long trim(TopicName topic, Trim trim);
+
+  /** Where live retention changes are shared between instances. */
+  RetentionStorage retentionStorage();
+
   /** Opens a tail that follows topics with blocking reads; the caller closes it. */
   MessageTail openTail();
 

@@ -3,7 +3,7 @@ package io.pulsarproxy.store;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.jackson.Discoverable;
-import io.pulsarproxy.core.Retention;
+import io.pulsarproxy.core.RetentionPolicy;
 import java.time.Duration;
 
 /**
@@ -14,5 +14,5 @@ import java.time.Duration;
 public interface MessageStoreFactory extends Discoverable {
 
   /** Builds the store and registers whatever it holds open with the environment's lifecycle. */
-  MessageStore build(Environment environment, Retention retention, Duration dedupWindow);
+  MessageStore build(Environment environment, RetentionPolicy retention, Duration dedupWindow);
 }

@@ -11,6 +11,7 @@ import io.pulsarproxy.delivery.Delivery;
 import io.pulsarproxy.delivery.FrameEncoder;
 import io.pulsarproxy.delivery.Outbound;
 import io.pulsarproxy.delivery.Subscription;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.store.StoreUnavailableException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -35,6 +36,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   private final ObjectMapper json;
   private final FrameEncoder frames;
   private final WebSocketSettings settings;
+  private final ProxyMetrics metrics;
   private final List<UrlSubscription> urlSubscriptions;
   private final Map<TopicName, Subscription> subscriptions = new ConcurrentHashMap<>();
   private WebSocketOutbound out;
@@ -49,6 +51,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       Connections connections,
       ObjectMapper json,
       WebSocketSettings settings,
+      ProxyMetrics metrics,
       List<UrlSubscription> urlSubscriptions) {
     this.caller = caller;
     this.delivery = delivery;
@@ -56,6 +59,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
     this.json = json;
     this.frames = delivery.encoder();
     this.settings = settings;
+    this.metrics = metrics;
     this.urlSubscriptions = urlSubscriptions;
   }
 
@@ -65,7 +69,11 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
         new WebSocketOutbound(
             session,
             settings.outboundLimitBytes(),
-            "websocket of token '" + caller.name() + "' from " + session.getRemoteSocketAddress(),
+            new Outbound.Identity(
+                Connections.Transport.WEBSOCKET,
+                caller.name(),
+                String.valueOf(session.getRemoteSocketAddress())),
+            metrics,
             settings.idleTimeout());
     connections.opened(Connections.Transport.WEBSOCKET, out);
     for (UrlSubscription s : urlSubscriptions) {

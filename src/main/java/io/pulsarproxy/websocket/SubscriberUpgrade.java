@@ -8,6 +8,7 @@ import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -34,18 +35,21 @@ public final class SubscriberUpgrade implements JettyWebSocketCreator {
   private final Connections connections;
   private final ObjectMapper json;
   private final WebSocketSettings settings;
+  private final ProxyMetrics metrics;
 
   public SubscriberUpgrade(
       TokenAuthenticator authenticator,
       Delivery delivery,
       Connections connections,
       ObjectMapper json,
-      WebSocketSettings settings) {
+      WebSocketSettings settings,
+      ProxyMetrics metrics) {
     this.authenticator = authenticator;
     this.delivery = delivery;
     this.connections = connections;
     this.json = json;
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   /** Maps the endpoint on the application port and schedules the server pings. */
@@ -86,14 +90,8 @@ public final class SubscriberUpgrade implements JettyWebSocketCreator {
         throw ApiException.forbidden("token '" + caller.name() + "' may not subscribe");
       }
       List<SubscriberSocket.UrlSubscription> topics = urlTopics(request, caller);
-      if (!connections.hasRoom()) {
-        throw new ApiException(
-            503,
-            "too_many_connections",
-            "this instance is at its connection limit; retry on another",
-            java.util.Map.of("Retry-After", "5"));
-      }
-      return new SubscriberSocket(caller, delivery, connections, json, settings, topics);
+      connections.requireAdmission();
+      return new SubscriberSocket(caller, delivery, connections, json, settings, metrics, topics);
     } catch (ApiException e) {
       refuse(response, e);
       return null;

@@ -2,6 +2,7 @@ package io.pulsarproxy.websocket;
 
 import io.pulsarproxy.delivery.Frame;
 import io.pulsarproxy.delivery.Outbound;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -23,8 +24,9 @@ final class WebSocketOutbound extends Outbound {
   private final long idleTimeoutNanos;
   private volatile long lastHeardNanos = System.nanoTime();
 
-  WebSocketOutbound(Session session, long limit, String who, Duration idleTimeout) {
-    super(limit, who);
+  WebSocketOutbound(
+      Session session, long limit, Identity who, ProxyMetrics metrics, Duration idleTimeout) {
+    super(limit, who, metrics);
     this.session = session;
     this.core = ((WebSocketSession) session).getCoreSession();
     this.idleTimeoutNanos = idleTimeout.toNanos();

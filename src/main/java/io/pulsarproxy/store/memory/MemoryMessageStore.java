@@ -4,11 +4,14 @@ import io.pulsarproxy.core.AppendResult;
 import io.pulsarproxy.core.EntryId;
 import io.pulsarproxy.core.NewMessage;
 import io.pulsarproxy.core.Retention;
+import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageTail;
+import io.pulsarproxy.store.RetentionStorage;
+import io.pulsarproxy.store.Trim;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,10 +35,11 @@ public final class MemoryMessageStore implements MessageStore {
   // Tails wait on this monitor; every append notifies it.
   private final Object appended = new Object();
   private final Clock clock;
-  private final Retention retention;
+  private final RetentionPolicy retention;
+  private final RetentionStorage retentionStorage = new InProcessRetentionStorage();
   private final Duration dedupWindow;
 
-  public MemoryMessageStore(Clock clock, Retention retention, Duration dedupWindow) {
+  public MemoryMessageStore(Clock clock, RetentionPolicy retention, Duration dedupWindow) {
     this.clock = clock;
     this.retention = retention;
     this.dedupWindow = dedupWindow;
@@ -70,7 +74,7 @@ public final class MemoryMessageStore implements MessageStore {
         }
         results.add(new AppendResult(id, message.messageId(), false));
       }
-      log.trim(retention, now);
+      log.trim(retention.forTopic(topic), now);
       signalAppended();
       return results;
     }
@@ -115,7 +119,33 @@ public final class MemoryMessageStore implements MessageStore {
 
   @Override
   public Retention retention(TopicName topic) {
-    return retention;
+    return retention.forTopic(topic);
+  }
+
+  @Override
+  public long trim(TopicName topic, Trim trim) {
+    TopicLog log = topics.get(topic);
+    if (log == null) {
+      return 0;
+    }
+    synchronized (log) {
+      long removed = 0;
+      while (!log.entries.isEmpty()
+          && (trim.maxLength() != null
+              ? log.size > trim.maxLength()
+              : log.entries.firstKey().compareTo(trim.minId()) < 0)) {
+        log.entries.pollFirstEntry();
+        log.size--;
+        log.trimmed = true;
+        removed++;
+      }
+      return removed;
+    }
+  }
+
+  @Override
+  public RetentionStorage retentionStorage() {
+    return retentionStorage;
   }
 
   @Override

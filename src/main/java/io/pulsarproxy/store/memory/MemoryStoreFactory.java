@@ -2,7 +2,7 @@ package io.pulsarproxy.store.memory;
 
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import io.dropwizard.core.setup.Environment;
-import io.pulsarproxy.core.Retention;
+import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageStoreFactory;
 import java.time.Clock;
@@ -16,7 +16,8 @@ public class MemoryStoreFactory implements MessageStoreFactory {
   private static final Logger LOG = LoggerFactory.getLogger(MemoryStoreFactory.class);
 
   @Override
-  public MessageStore build(Environment environment, Retention retention, Duration dedupWindow) {
+  public MessageStore build(
+      Environment environment, RetentionPolicy retention, Duration dedupWindow) {
     LOG.warn(
         "Using the in-memory store: messages are lost on restart and not shared between"
             + " instances. Set VALKEY_URL (or store.type: valkey) for durable storage.");

@@ -2,7 +2,7 @@ package io.pulsarproxy.store.valkey;
 
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import io.dropwizard.core.setup.Environment;
-import io.pulsarproxy.core.Retention;
+import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.memory.MemoryStoreFactory;
 import java.time.Duration;
@@ -15,7 +15,8 @@ import java.time.Duration;
 @JsonTypeName("auto")
 public class AutoStoreFactory extends ValkeyStoreFactory {
   @Override
-  public MessageStore build(Environment environment, Retention retention, Duration dedupWindow) {
+  public MessageStore build(
+      Environment environment, RetentionPolicy retention, Duration dedupWindow) {
     return getUrl().isEmpty()
         ? new MemoryStoreFactory().build(environment, retention, dedupWindow)
         : super.build(environment, retention, dedupWindow);

@@ -1,5 +1,8 @@
 package io.pulsarproxy.store.valkey;
 
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,12 +10,16 @@ import io.pulsarproxy.core.AppendResult;
 import io.pulsarproxy.core.EntryId;
 import io.pulsarproxy.core.NewMessage;
 import io.pulsarproxy.core.Retention;
+import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageTail;
+import io.pulsarproxy.store.RetentionStorage;
 import io.pulsarproxy.store.StoreUnavailableException;
+import io.pulsarproxy.store.Trim;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import redis.clients.jedis.BuilderFactory;
 import redis.clients.jedis.CommandArguments;
@@ -32,6 +40,7 @@ import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.params.XTrimParams;
 import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.util.KeyValue;
 import redis.clients.jedis.util.SafeEncoder;
@@ -53,7 +62,10 @@ public final class ValkeyMessageStore implements MessageStore {
   private final UnifiedJedis client;
   private final Supplier<Jedis> tailConnection;
   private final ObjectMapper json;
-  private final Retention retention;
+  private final RetentionPolicy retention;
+  private final RetentionStorage retentionStorage;
+  private final Timer commands;
+  private final Meter errors;
   private final Duration dedupWindow;
   private final String description;
   private final String appendScript;
@@ -63,13 +75,18 @@ public final class ValkeyMessageStore implements MessageStore {
       UnifiedJedis client,
       Supplier<Jedis> tailConnection,
       ObjectMapper json,
-      Retention retention,
+      RetentionPolicy retention,
       Duration dedupWindow,
-      String description) {
+      String description,
+      RetentionStorage retentionStorage,
+      MetricRegistry metrics) {
     this.client = client;
     this.tailConnection = tailConnection;
     this.json = json;
     this.retention = retention;
+    this.retentionStorage = retentionStorage;
+    this.commands = metrics.timer(ProxyMetrics.STORE_COMMANDS);
+    this.errors = metrics.meter(ProxyMetrics.STORE_ERRORS);
     this.dedupWindow = dedupWindow;
     this.description = description;
     this.appendScript = loadResource("append.lua");
@@ -85,9 +102,10 @@ public final class ValkeyMessageStore implements MessageStore {
   public List<AppendResult> append(TopicName topic, List<NewMessage> messages) {
     List<String> keys = new ArrayList<>();
     keys.add(ValkeyKeys.stream(topic));
+    Retention r = retention.forTopic(topic);
     List<String> args = new ArrayList<>(4 + messages.size() * 12);
-    args.add(Long.toString(retention.maxLength()));
-    args.add(Long.toString(retention.maxAge().toMillis()));
+    args.add(Long.toString(r.maxLength()));
+    args.add(Long.toString(r.maxAge().toMillis()));
     args.add(Long.toString(dedupWindow.toMillis()));
     args.add(Integer.toString(messages.size()));
     for (NewMessage m : messages) {
@@ -233,7 +251,21 @@ public final class ValkeyMessageStore implements MessageStore {
 
   @Override
   public Retention retention(TopicName topic) {
-    return retention;
+    return retention.forTopic(topic);
+  }
+
+  @Override
+  public long trim(TopicName topic, Trim trim) {
+    XTrimParams params =
+        trim.maxLength() != null
+            ? XTrimParams.xTrimParams().maxLen(trim.maxLength())
+            : XTrimParams.xTrimParams().minId(trim.minId().toString());
+    return call(() -> client.xtrim(ValkeyKeys.stream(topic), params));
+  }
+
+  @Override
+  public RetentionStorage retentionStorage() {
+    return retentionStorage;
   }
 
   @Override
@@ -247,10 +279,14 @@ public final class ValkeyMessageStore implements MessageStore {
   }
 
   private <T> T call(Supplier<T> command) {
+    long start = System.nanoTime();
     try {
       return command.get();
     } catch (JedisException e) {
+      errors.mark();
       throw new StoreUnavailableException("Valkey at " + description + ": " + e.getMessage(), e);
+    } finally {
+      commands.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
   }
 

@@ -6,7 +6,7 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDuration;
-import io.pulsarproxy.core.Retention;
+import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageStoreFactory;
 import jakarta.validation.constraints.Max;
@@ -81,7 +81,7 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
 
   @Override
   public MessageStore build(
-      Environment environment, Retention retention, java.time.Duration dedupWindow) {
+      Environment environment, RetentionPolicy retention, java.time.Duration dedupWindow) {
     DefaultJedisClientConfig.Builder config =
         DefaultJedisClientConfig.builder()
             .connectionTimeoutMillis((int) connectTimeout.toMilliseconds())
@@ -146,6 +146,9 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
     HostAndPort tailAddress = address;
     String description =
         (ssl ? "rediss://" : "redis://") + address.getHost() + ":" + address.getPort() + "/" + db;
+    ValkeyRetentionStorage retentionStorage =
+        new ValkeyRetentionStorage(
+            client, () -> new Jedis(tailAddress, tailConfig), environment.getObjectMapper());
     ValkeyMessageStore store =
         new ValkeyMessageStore(
             client,
@@ -153,7 +156,9 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
             environment.getObjectMapper(),
             retention,
             dedupWindow,
-            description);
+            description,
+            retentionStorage,
+            environment.metrics());
     environment.lifecycle().manage(new ClientLifecycle(client, store));
     LOG.info("Using the Valkey store at {} (pool of {})", description, poolSize);
     return store;

@@ -1,0 +1,93 @@
+package io.pulsarproxy.metrics;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Histogram;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.SlidingTimeWindowArrayReservoir;
+import com.codahale.metrics.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Every metric of the proxy, by name, in one place. Names are dotted Dropwizard names; the last
+ * segment of the families marked "labelled" becomes a Prometheus label (see {@link
+ * PrometheusExport}). Topic names are never part of a name, except for the topics ops list in
+ * {@code metrics.topics}.
+ */
+public final class ProxyMetrics {
+  public static final String PUBLISH_ACCEPTED = "pulsar.publish.accepted";
+
+  /** Labelled: reason. */
+  public static final String PUBLISH_REJECTED = "pulsar.publish.rejected";
+
+  public static final String PUBLISH_LATENCY = "pulsar.publish.latency";
+
+  /** Labelled: transport. */
+  public static final String DELIVERED = "pulsar.delivery.delivered";
+
+  public static final String DELIVERY_LATENCY = "pulsar.delivery.latency-ms";
+  public static final String SLOW_CONSUMER_CLOSES = "pulsar.delivery.slow-consumer-closes";
+
+  /** Labelled: transport. */
+  public static final String CONNECTIONS = "pulsar.connections";
+
+  public static final String CONNECTIONS_MAX = "pulsar.connections-max";
+
+  /** Labelled: transport. */
+  public static final String SUBSCRIPTIONS = "pulsar.subscriptions";
+
+  /** Labelled: token. */
+  public static final String RATE_LIMITED = "pulsar.ratelimit.rejected";
+
+  public static final String HOT_TIER_BYTES = "pulsar.hot-tier.bytes";
+  public static final String HOT_TIER_ENTRIES = "pulsar.hot-tier.entries";
+  public static final String STORE_COMMANDS = "pulsar.store.commands";
+  public static final String STORE_ERRORS = "pulsar.store.errors";
+  public static final String FOLLOWER_LAG = "pulsar.follower.lag-seconds";
+  public static final String FOLLOWER_TOPICS = "pulsar.follower.topics";
+  public static final String PROBE_HEALTHY = "pulsar.probe.healthy";
+  public static final String PROBE_FAILURES = "pulsar.probe.failures";
+  public static final String PROBE_LATENCY = "pulsar.probe.latency";
+  public static final String DRAINING = "pulsar.draining";
+
+  /** Labelled: topic (only topics in {@code metrics.topics}). */
+  public static final String TOPIC_PUBLISHED = "pulsar.topic.published";
+
+  private final MetricRegistry registry;
+  private final Histogram deliveryLatency;
+
+  public ProxyMetrics(MetricRegistry registry) {
+    this.registry = registry;
+    // A sliding window, lock-free on update: it is fed from the delivery hot path.
+    this.deliveryLatency =
+        registry.histogram(
+            DELIVERY_LATENCY,
+            () -> new Histogram(new SlidingTimeWindowArrayReservoir(1, TimeUnit.MINUTES)));
+  }
+
+  public MetricRegistry registry() {
+    return registry;
+  }
+
+  public Meter meter(String name) {
+    return registry.meter(name);
+  }
+
+  /** A meter of a labelled family: {@code family.value}. */
+  public Meter meter(String family, String labelValue) {
+    return registry.meter(family + "." + labelValue);
+  }
+
+  public Timer timer(String name) {
+    return registry.timer(name);
+  }
+
+  public Histogram deliveryLatency() {
+    return deliveryLatency;
+  }
+
+  public <T> void gauge(String name, Supplier<T> value) {
+    registry.gauge(name, () -> (Gauge<T>) value::get);
+  }
+}
