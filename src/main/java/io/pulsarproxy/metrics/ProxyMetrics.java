@@ -64,6 +64,13 @@ public final class ProxyMetrics {
         registry.histogram(
             DELIVERY_LATENCY,
             () -> new Histogram(new SlidingTimeWindowArrayReservoir(1, TimeUnit.MINUTES)));
+    // Registered now, so that alert rules find a series (at 0) before the first event.
+    for (String meter :
+        new String[] {PUBLISH_ACCEPTED, SLOW_CONSUMER_CLOSES, STORE_ERRORS, PROBE_FAILURES}) {
+      registry.meter(meter);
+    }
+    registry.timer(PUBLISH_LATENCY);
+    registry.timer(STORE_COMMANDS);
   }
 
   public MetricRegistry registry() {
