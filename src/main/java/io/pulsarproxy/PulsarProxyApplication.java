@@ -148,7 +148,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     Drain drain = new Drain(connections, delivery.encoder());
     environment
         .lifecycle()
-        .manage(new GracefulShutdown(drain, operations.readinessDelay(), operations.drainWindow()));
+        .addServerLifecycleListener(
+            new GracefulShutdown(drain, operations.readinessDelay(), operations.drainWindow()));
     DeliveryProbe probe =
         new DeliveryProbe(
             store,

@@ -1,24 +1,24 @@
 package io.pulsarproxy.delivery;
 
+import io.dropwizard.lifecycle.ServerLifecycleListener;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import org.eclipse.jetty.util.component.AbstractLifeCycle;
-import org.eclipse.jetty.util.component.Graceful;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.Server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What SIGTERM does, in Jetty's graceful phase (before connectors and the store close): readiness
- * turns red at once, the instance waits for load balancers to notice, then drains its connections
- * over the drain window. {@code server.shutdownGracePeriod} must cover both.
+ * What SIGTERM does: readiness turns red at once, the instance waits for load balancers to notice,
+ * drains its connections over the drain window, and only then stops the server (the store closes
+ * last). It replaces Jetty's own stop-at-shutdown hook, which would close every WebSocket at once
+ * with no reconnect hint. {@code server.shutdownGracePeriod} bounds what comes after.
  */
-public final class GracefulShutdown extends AbstractLifeCycle implements Graceful {
+public final class GracefulShutdown implements ServerLifecycleListener {
   private static final Logger LOG = LoggerFactory.getLogger(GracefulShutdown.class);
 
   private final Drain drain;
   private final Duration readinessDelay;
   private final Duration drainWindow;
-  private volatile CompletableFuture<Void> shutdown;
 
   public GracefulShutdown(Drain drain, Duration readinessDelay, Duration drainWindow) {
     this.drain = drain;
@@ -27,23 +27,26 @@ public final class GracefulShutdown extends AbstractLifeCycle implements Gracefu
   }
 
   @Override
-  public synchronized CompletableFuture<Void> shutdown() {
-    if (shutdown == null) {
-      LOG.info("Shutting down: not ready now, draining in {} over {}", readinessDelay, drainWindow);
-      drain.stopAdmitting();
-      shutdown =
-          CompletableFuture.runAsync(
-                  () -> {},
-                  CompletableFuture.delayedExecutor(
-                      readinessDelay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-              .thenCompose(ignored -> drain.drain(drainWindow, 100))
-              .thenAccept(r -> LOG.info("Drained {} connections before stopping", r.closed()));
-    }
-    return shutdown;
+  public void serverStarted(Server server) {
+    server.setStopAtShutdown(false);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server), "graceful-shutdown"));
   }
 
-  @Override
-  public boolean isShutdown() {
-    return shutdown != null && shutdown.isDone();
+  private void stop(Server server) {
+    LOG.info("Shutting down: not ready now, draining in {} over {}", readinessDelay, drainWindow);
+    drain.stopAdmitting();
+    try {
+      Thread.sleep(readinessDelay.toMillis());
+      Drain.Result result =
+          drain.drain(drainWindow, 100).get(drainWindow.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+      LOG.info("Drained {} connections before stopping", result.closed());
+    } catch (Exception e) {
+      LOG.warn("Drain before stopping did not finish: {}", e.toString());
+    }
+    try {
+      server.stop();
+    } catch (Exception e) {
+      LOG.error("Stopping the server failed", e);
+    }
   }
 }

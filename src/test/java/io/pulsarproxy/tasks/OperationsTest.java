@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
@@ -29,6 +30,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.BuilderFactory;
+import redis.clients.jedis.CommandArguments;
+import redis.clients.jedis.CommandObject;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.RedisClient;
 
 /** The admin tasks, readiness and metrics, on two instances sharing one Valkey. */
 @ExtendWith(DropwizardExtensionsSupport.class)
@@ -184,6 +190,40 @@ class OperationsTest {
       Thread.sleep(100);
     }
     assertEquals(200, ready(A).status(), ready(A).toString());
+  }
+
+  @Test
+  void readinessTurnsRedWhileTheFollowerIsStuck() throws Exception {
+    WsClient ws = subscribe(A, "topic=" + topic); // so that A follows something
+    ws.nextOfType("subscribed", WAIT);
+    boolean sawStuck = false;
+    try (RedisClient redis = RedisClient.create(VALKEY.url())) {
+      // The store answers PING and XADD, but every follower read fails: a stuck follower.
+      acl(redis, "-xread");
+      try {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
+        while (System.nanoTime() < end && !sawStuck) {
+          Reply r = ready(A);
+          sawStuck = r.status() == 503 && r.body().contains("follower stuck");
+          Thread.sleep(100);
+        }
+      } finally {
+        acl(redis, "+xread");
+      }
+    }
+    assertTrue(sawStuck, "readiness named the stuck follower");
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (ready(A).status() != 200 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(200, ready(A).status(), ready(A).toString());
+  }
+
+  private static void acl(RedisClient redis, String rule) {
+    redis.executeCommand(
+        new CommandObject<>(
+            new CommandArguments(Protocol.Command.ACL).add("SETUSER").add("default").add(rule),
+            BuilderFactory.RAW_OBJECT));
   }
 
   @Test
