@@ -48,7 +48,6 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /** Wires Pulsar Proxy together; nothing else lives here. */
@@ -92,6 +91,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
 
     // Publishing.
     TokenAuthenticator authenticator = config.getAuth().build(environment);
+    // One rate-limit series per configured token from the start (token names are bounded).
+    authenticator.names().forEach(name -> metrics.meter(ProxyMetrics.RATE_LIMITED, name));
     Limits limits = config.getLimits().build();
     MessageIdGenerator ids = new MessageIdGenerator(clock);
     MessageParser parser = new MessageParser(limits, ids, environment.getObjectMapper());
@@ -207,14 +208,15 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     metrics.gauge(ProxyMetrics.DRAINING, () -> drain.isDraining() ? 1 : 0);
   }
 
-  /** A name for this instance: its host name, made unique per process. */
+  /**
+   * A name for this instance: its host name, stable across restarts so that probe topics do not
+   * pile up. Processes on one host share the probe topic; each waits for its own message only.
+   */
   private static String instanceId() {
-    String host;
     try {
-      host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_-]", "-");
+      return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_-]", "-");
     } catch (UnknownHostException e) {
-      host = "host";
+      return "host";
     }
-    return host + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 }

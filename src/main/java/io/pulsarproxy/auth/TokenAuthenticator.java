@@ -28,6 +28,11 @@ public final class TokenAuthenticator implements Authenticator<String, Caller> {
     return Optional.ofNullable(found);
   }
 
+  /** The names of the configured tokens (never their secrets). */
+  public List<String> names() {
+    return tokens.stream().map(t -> t.caller().name()).toList();
+  }
+
   /** A configured token: the hash of its secret and who it stands for. */
   public record Token(byte[] sha256, Caller caller) {}
 }

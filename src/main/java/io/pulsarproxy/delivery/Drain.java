@@ -64,7 +64,7 @@ public final class Drain {
     LOG.info("Draining: closing {} of {} connections over {}", toClose, open.size(), window);
     CompletableFuture<Result> done = new CompletableFuture<>();
     if (toClose == 0) {
-      done.complete(new Result(0, connections.count()));
+      done.complete(new Result(0, stillOpen()));
       return done;
     }
     AtomicInteger closed = new AtomicInteger();
@@ -84,13 +84,18 @@ public final class Drain {
                   closed.incrementAndGet();
                 }
                 if (left.decrementAndGet() == 0) {
-                  done.complete(new Result(closed.get(), connections.count()));
+                  done.complete(new Result(closed.get(), stillOpen()));
                 }
               },
               at,
               TimeUnit.MILLISECONDS));
     }
     return done;
+  }
+
+  /** Connections not closed: those being closed are still counted until their close completes. */
+  private int stillOpen() {
+    return (int) connections.all().stream().filter(o -> !o.isClosed()).count();
   }
 
   /** Takes subscribers again and cancels the closes not yet made. */

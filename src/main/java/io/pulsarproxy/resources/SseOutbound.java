@@ -70,9 +70,13 @@ final class SseOutbound extends Outbound {
   }
 
   private void write(Supplier<OutboundSseEvent> event, Runnable written) {
+    if (isClosed()) {
+      written.run();
+      return; // nothing new after a close; what was queued before it still goes out
+    }
     queue.add(
         () -> {
-          if (isClosed() || sink.isClosed()) {
+          if (sink.isClosed()) {
             written.run();
             gone();
             return;
@@ -115,13 +119,20 @@ final class SseOutbound extends Outbound {
     onGone.run();
   }
 
+  /**
+   * Closes after what is already queued (a reconnect hint must reach the client first), except for
+   * a slow consumer, whose backlog is dropped.
+   */
   @Override
   protected void closeTransport(Close reason) {
-    queue.clear();
-    writers.execute(
+    if (reason == Close.SLOW_CONSUMER) {
+      queue.clear();
+    }
+    queue.add(
         () -> {
           sink.close();
           onGone.run();
         });
+    drain();
   }
 }
