@@ -13,12 +13,14 @@ import net.sourceforge.argparse4j.inf.Subparser;
  */
 public final class PerfCommand extends Command {
   public PerfCommand() {
-    super("perf", "Load-test a running proxy (scenarios: fanout, connections, resume)");
+    super("perf", "Load-test a running proxy (scenarios: fanout, connections, resume, drain)");
   }
 
   @Override
   public void configure(Subparser p) {
-    p.addArgument("scenario").choices("fanout", "connections", "resume").help("what to measure");
+    p.addArgument("scenario")
+        .choices("fanout", "connections", "resume", "drain")
+        .help("what to measure");
     p.addArgument("--url").setDefault("http://127.0.0.1:8080").help("the proxy's API base URL");
     p.addArgument("--token")
         .setDefault(System.getenv().getOrDefault("PP_TOKEN", "pp-dev-token"))
@@ -32,6 +34,13 @@ public final class PerfCommand extends Command {
     p.addArgument("--connections").type(Integer.class).setDefault(1000);
     p.addArgument("--server-pid").type(Long.class).help("server pid, for memory per connection");
     p.addArgument("--hold").type(Integer.class).setDefault(0).help("seconds to hold connections");
+    p.addArgument("--failover-url")
+        .setDefault("http://127.0.0.1:8090")
+        .help("drain: the instance clients move to");
+    p.addArgument("--admin-url")
+        .setDefault("http://127.0.0.1:8081")
+        .help("drain: the drained instance's admin port ($PP_ADMIN_TOKEN if it needs a token)");
+    p.addArgument("--window").type(Integer.class).setDefault(10).help("drain: window seconds");
     p.addArgument("--json").action(Arguments.storeTrue()).help("one JSON line on stdout");
   }
 

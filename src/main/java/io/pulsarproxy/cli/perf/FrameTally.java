@@ -65,7 +65,7 @@ final class FrameTally implements RawSubscribers.Listener {
     }
   }
 
-  private static boolean startsWith(byte[] buf, int offset, int end, byte[] prefix) {
+  static boolean startsWith(byte[] buf, int offset, int end, byte[] prefix) {
     if (end - offset < prefix.length) {
       return false;
     }
@@ -91,7 +91,7 @@ final class FrameTally implements RawSubscribers.Listener {
     return -1;
   }
 
-  private static byte[] bytes(String s) {
+  static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -45,6 +45,17 @@ public final class Perf {
                     .run(
                         new ResumeScenario.Options(
                             ns.getInt("subscribers"), ns.getInt("missed"), ns.getInt("size")));
+            case "drain" ->
+                new DrainScenario(client, progress)
+                    .run(
+                        new DrainScenario.Options(
+                            ns.getInt("connections"),
+                            Math.max(1, ns.getInt("topics")),
+                            ns.getDouble("rate"),
+                            Duration.ofSeconds(ns.getInt("window")),
+                            URI.create(ns.getString("failover_url")),
+                            URI.create(ns.getString("admin_url")),
+                            ns.getInt("size")));
             default -> throw new IllegalArgumentException(ns.getString("scenario"));
           };
       out.println(ns.getBoolean("json") ? json.writeValueAsString(report.asMap()) : report.text());

@@ -25,6 +25,10 @@ final class PerfClient implements AutoCloseable {
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
+  String token() {
+    return token;
+  }
+
   /** Publishes one message; completes with the HTTP status (or fails). */
   CompletableFuture<Integer> publish(String topic, String body) {
     HttpRequest request =
@@ -50,6 +54,28 @@ final class PerfClient implements AutoCloseable {
   void subscribe(PerfSubscriber subscriber, String from) throws IOException {
     String query = "topic=" + enc(subscriber.topic) + (from == null ? "" : "&from=" + enc(from));
     subscribers.connect(subscriber, "/api/v1/ws?" + query);
+  }
+
+  /** Connects a subscriber to another instance of the proxy, resuming after {@code from}. */
+  void subscribeAt(URI instance, PerfSubscriber subscriber, String from) throws IOException {
+    String query = "topic=" + enc(subscriber.topic) + (from == null ? "" : "&from=" + enc(from));
+    int port = instance.getPort() > 0 ? instance.getPort() : 80;
+    subscribers.connect(
+        subscriber, new InetSocketAddress(instance.getHost(), port), "/api/v1/ws?" + query);
+  }
+
+  /** POSTs to an admin task; completes with the answer's body. */
+  CompletableFuture<String> adminTask(URI admin, String pathAndQuery) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(admin.resolve(pathAndQuery))
+            .timeout(Duration.ofMinutes(2))
+            .POST(HttpRequest.BodyPublishers.noBody());
+    String adminToken = System.getenv("PP_ADMIN_TOKEN");
+    if (adminToken != null && !adminToken.isEmpty()) {
+      request.header("Authorization", "Bearer " + adminToken);
+    }
+    return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
+        .thenApply(HttpResponse::body);
   }
 
   /** Drops every subscriber connection at once, as a network failure would. */

@@ -13,6 +13,9 @@ final class PerfSubscriber {
   private long outOfOrder;
   private boolean subscribed;
   private boolean closed;
+  private long hintedAt;
+  private long closedAt;
+  private long resubscribedAt;
 
   PerfSubscriber(String topic) {
     this.topic = topic;
@@ -60,6 +63,39 @@ final class PerfSubscriber {
 
   synchronized long outOfOrder() {
     return outOfOrder;
+  }
+
+  /** The server said to go elsewhere; returns true the first time. */
+  synchronized boolean hinted(long nanos) {
+    boolean first = hintedAt == 0;
+    if (first) {
+      hintedAt = nanos;
+    }
+    return first;
+  }
+
+  synchronized boolean wasHinted() {
+    return hintedAt != 0;
+  }
+
+  /** The drained connection closed; returns true the first time (then reconnect). */
+  synchronized boolean closedForFailover(long nanos) {
+    boolean first = closedAt == 0 && hintedAt != 0;
+    if (first) {
+      closedAt = nanos;
+    }
+    return first;
+  }
+
+  synchronized void resubscribed(long nanos) {
+    if (closedAt != 0 && resubscribedAt == 0) {
+      resubscribedAt = nanos;
+    }
+  }
+
+  /** Nanoseconds from the drained connection's close to subscribed elsewhere, or -1. */
+  synchronized long failoverNanos() {
+    return resubscribedAt == 0 ? -1 : resubscribedAt - closedAt;
   }
 
   /** The last id received, to resume from. */

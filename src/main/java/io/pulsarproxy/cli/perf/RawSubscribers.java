@@ -53,6 +53,12 @@ final class RawSubscribers implements AutoCloseable {
 
   /** Opens a connection and upgrades it on {@code pathAndQuery}; returns at once. */
   void connect(PerfSubscriber subscriber, String pathAndQuery) throws IOException {
+    connect(subscriber, server, pathAndQuery);
+  }
+
+  /** The same, to another server (a client failing over to another instance). */
+  void connect(PerfSubscriber subscriber, InetSocketAddress server, String pathAndQuery)
+      throws IOException {
     SocketChannel channel = SocketChannel.open();
     channel.configureBlocking(false);
     channel.connect(server);
