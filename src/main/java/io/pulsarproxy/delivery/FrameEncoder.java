@@ -7,7 +7,6 @@ import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Map;
 
@@ -96,14 +95,6 @@ public final class FrameEncoder {
   }
 
   private String write(Body body) {
-    StringWriter out = new StringWriter(128);
-    try (JsonGenerator g = json.createGenerator(out)) {
-      g.writeStartObject();
-      body.write(g);
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toString();
+    return new String(writeUtf8(body), java.nio.charset.StandardCharsets.UTF_8);
   }
 }

@@ -75,26 +75,7 @@ public final class Subscription {
    * so a replay of large messages never overflows a healthy client's queue.
    */
   synchronized void replayed(List<Frame> frames) {
-    if (closed) {
-      return;
-    }
-    long now = clock.millis();
-    boolean sent = false;
-    for (Frame f : frames) {
-      if (!out.hasRoomForReplay()) {
-        break;
-      }
-      if (f.id().compareTo(lastSent) > 0) {
-        lastSent = f.id();
-        if (!f.expiredAt(now)) {
-          out.send(f);
-          sent = true;
-        }
-      }
-    }
-    if (sent) {
-      out.flush();
-    }
+    send(frames, true);
   }
 
   /**
@@ -113,14 +94,24 @@ public final class Subscription {
     return true;
   }
 
-  /** Sends the frames newer than the last one sent, batched, then flushes once. */
   private void sendNew(List<Frame> frames) {
+    send(frames, false);
+  }
+
+  /**
+   * Sends the frames newer than the last one sent, batched, then flushes once. A replay stops where
+   * the connection's queue is half full; the rest is read again on its next step.
+   */
+  private void send(List<Frame> frames, boolean replay) {
     if (closed) {
       return;
     }
     long now = clock.millis();
     boolean sent = false;
     for (Frame f : frames) {
+      if (replay && !out.hasRoomForReplay()) {
+        break;
+      }
       if (f.id().compareTo(lastSent) > 0) {
         lastSent = f.id();
         if (!f.expiredAt(now)) {

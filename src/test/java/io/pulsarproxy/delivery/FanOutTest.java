@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.pulsarproxy.PulsarProxyApplication;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.Http;
+import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
 import io.pulsarproxy.testing.WsClient;
 import java.time.Duration;
@@ -37,22 +35,10 @@ class FanOutTest {
 
   @RegisterExtension static final ValkeyTestServer VALKEY = new ValkeyTestServer();
 
-  /**
-   * Each instance reads its overrides under a prefix of its own: overrides are system properties,
-   * and two instances restoring the same ones would leak them into later test classes.
-   */
-  static DropwizardAppExtension<PulsarProxyConfiguration> instance(String prefix) {
-    return new DropwizardAppExtension<>(
-        PulsarProxyApplication.class,
-        ResourceHelpers.resourceFilePath("test-config.yml"),
-        prefix,
-        ConfigOverride.config(prefix, "store.type", "valkey"),
-        ConfigOverride.config(prefix, "store.url", VALKEY::url),
-        ConfigOverride.config(prefix, "retention.maxLength", "1000"));
-  }
-
-  static final DropwizardAppExtension<PulsarProxyConfiguration> A = instance("pp-a");
-  static final DropwizardAppExtension<PulsarProxyConfiguration> B = instance("pp-b");
+  static final DropwizardAppExtension<PulsarProxyConfiguration> A =
+      TestApps.instance("pp-a", VALKEY, "retention.maxLength", "1000");
+  static final DropwizardAppExtension<PulsarProxyConfiguration> B =
+      TestApps.instance("pp-b", VALKEY, "retention.maxLength", "1000");
 
   private WebSocketClient client;
   private final List<WsClient> sockets = new ArrayList<>();

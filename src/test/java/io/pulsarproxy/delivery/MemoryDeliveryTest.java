@@ -1,18 +1,12 @@
 package io.pulsarproxy.delivery;
 
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
-import io.pulsarproxy.PulsarProxyApplication;
 import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.TestApps;
 
 /** Delivery on the in-memory store. */
 class MemoryDeliveryTest extends DeliveryContract {
-  static final DropwizardAppExtension<PulsarProxyConfiguration> APP =
-      new DropwizardAppExtension<>(
-          PulsarProxyApplication.class,
-          ResourceHelpers.resourceFilePath("test-config.yml"),
-          ConfigOverride.config("store.type", "memory"));
+  static final DropwizardAppExtension<PulsarProxyConfiguration> APP = TestApps.memory();
 
   @Override
   protected DropwizardAppExtension<PulsarProxyConfiguration> app() {

@@ -1,18 +1,12 @@
 package io.pulsarproxy.resources;
 
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
-import io.pulsarproxy.PulsarProxyApplication;
 import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.TestApps;
 
 /** The publish API contract on the in-memory store. */
 class MemoryStorePublishApiTest extends PublishApiContract {
-  static final DropwizardAppExtension<PulsarProxyConfiguration> APP =
-      new DropwizardAppExtension<>(
-          PulsarProxyApplication.class,
-          ResourceHelpers.resourceFilePath("test-config.yml"),
-          ConfigOverride.config("store.type", "memory"));
+  static final DropwizardAppExtension<PulsarProxyConfiguration> APP = TestApps.memory();
 
   @Override
   protected DropwizardAppExtension<PulsarProxyConfiguration> app() {

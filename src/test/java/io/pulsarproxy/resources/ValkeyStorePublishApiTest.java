@@ -1,10 +1,9 @@
 package io.pulsarproxy.resources;
 
 import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
-import io.pulsarproxy.PulsarProxyApplication;
 import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -13,11 +12,8 @@ class ValkeyStorePublishApiTest extends PublishApiContract {
   @RegisterExtension static final ValkeyTestServer VALKEY = new ValkeyTestServer();
 
   static final DropwizardAppExtension<PulsarProxyConfiguration> APP =
-      new DropwizardAppExtension<>(
-          PulsarProxyApplication.class,
-          ResourceHelpers.resourceFilePath("test-config.yml"),
-          ConfigOverride.config("store.type", "valkey"),
-          ConfigOverride.config("store.url", VALKEY::url),
+      TestApps.valkey(
+          VALKEY,
           ConfigOverride.config("store.commandTimeout", "1s"),
           ConfigOverride.config("store.poolWait", "1s"));
 

@@ -8,13 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.pulsarproxy.PulsarProxyApplication;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
+import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
 import java.time.Duration;
 import java.util.List;
@@ -35,11 +34,8 @@ class ValkeyStoreTest {
   @RegisterExtension static final ValkeyTestServer VALKEY = new ValkeyTestServer();
 
   static final DropwizardAppExtension<PulsarProxyConfiguration> APP =
-      new DropwizardAppExtension<>(
-          PulsarProxyApplication.class,
-          ResourceHelpers.resourceFilePath("test-config.yml"),
-          ConfigOverride.config("store.type", "valkey"),
-          ConfigOverride.config("store.url", VALKEY::url),
+      TestApps.valkey(
+          VALKEY,
           ConfigOverride.config("store.commandTimeout", "1s"),
           ConfigOverride.config("store.poolWait", "1s"));
 

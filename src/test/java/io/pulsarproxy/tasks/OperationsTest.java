@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.pulsarproxy.PulsarProxyApplication;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
+import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
 import io.pulsarproxy.testing.WsClient;
 import java.net.http.HttpRequest;
@@ -43,17 +41,10 @@ class OperationsTest {
 
   @RegisterExtension static final ValkeyTestServer VALKEY = new ValkeyTestServer();
 
-  static DropwizardAppExtension<PulsarProxyConfiguration> instance(String prefix) {
-    return new DropwizardAppExtension<>(
-        PulsarProxyApplication.class,
-        ResourceHelpers.resourceFilePath("test-config.yml"),
-        prefix,
-        ConfigOverride.config(prefix, "store.type", "valkey"),
-        ConfigOverride.config(prefix, "store.url", VALKEY::url));
-  }
-
-  static final DropwizardAppExtension<PulsarProxyConfiguration> A = instance("ops-a");
-  static final DropwizardAppExtension<PulsarProxyConfiguration> B = instance("ops-b");
+  static final DropwizardAppExtension<PulsarProxyConfiguration> A =
+      TestApps.instance("ops-a", VALKEY);
+  static final DropwizardAppExtension<PulsarProxyConfiguration> B =
+      TestApps.instance("ops-b", VALKEY);
 
   private WebSocketClient client;
   private final List<WsClient> sockets = new ArrayList<>();

@@ -5,14 +5,11 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -95,50 +92,31 @@ final class DrainScenario {
     }
     progress.printf("drain: %d subscribers on the drained instance%n", o.connections());
 
-    AtomicLongArray acked = new AtomicLongArray(o.topics());
-    Map<Integer, AtomicLong> errors = new ConcurrentHashMap<>();
-    AtomicLong inFlight = new AtomicLong();
-    String pad = "x".repeat(Math.max(0, o.payloadBytes() - 40));
-    PerfClient publisher = new PerfClient(o.failoverUrl(), client.token());
-    long start = System.nanoTime();
-    CompletableFuture<String> drained = null;
-    long publishFor = o.window().toNanos() + TimeUnit.SECONDS.toNanos(4);
-    long sent = 0;
-    while (System.nanoTime() - start < publishFor) {
-      if (drained == null && System.nanoTime() - start > TimeUnit.SECONDS.toNanos(1)) {
-        drained = client.adminTask(o.adminUrl(), "/tasks/drain?window=" + o.window().toSeconds());
-      }
-      long due = (long) ((System.nanoTime() - start) / 1e9 * o.rate());
-      while (sent < due) {
-        int topic = (int) (sent % o.topics());
-        inFlight.incrementAndGet();
-        publisher
-            .publish(topics.get(topic), "{\"payload\":{\"pad\":\"" + pad + "\"}}")
-            .whenComplete(
-                (status, failure) -> {
-                  inFlight.decrementAndGet();
-                  int code = failure != null ? -1 : status;
-                  if (code == 201) {
-                    acked.incrementAndGet(topic);
-                  } else {
-                    errors.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
-                  }
-                });
-        sent++;
-      }
-      PerfClient.sleep(1);
-    }
-    String answer = drained == null ? "{}" : drained.get(2, TimeUnit.MINUTES);
+    RatePublisher publisher =
+        new RatePublisher(
+            new PerfClient(o.failoverUrl(), client.token()), topics, o.payloadBytes());
+    List<CompletableFuture<String>> drained = new ArrayList<>();
+    publisher.run(
+        o.rate(),
+        o.window().toNanos() + TimeUnit.SECONDS.toNanos(4),
+        elapsed -> {
+          if (drained.isEmpty() && elapsed > TimeUnit.SECONDS.toNanos(1)) {
+            drained.add(
+                client.adminTask(o.adminUrl(), "/tasks/drain?window=" + o.window().toSeconds()));
+          }
+        });
+    publisher.awaitAnswers(10);
+    String answer = drained.isEmpty() ? "{}" : drained.get(0).get(2, TimeUnit.MINUTES);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     long expected = 0;
     while (System.nanoTime() < deadline) {
       expected = 0;
       long received = 0;
       for (int i = 0; i < subscribers.size(); i++) {
-        expected += acked.get(i % o.topics());
+        expected += publisher.acked(i % o.topics());
         received += subscribers.get(i).received();
       }
-      if (inFlight.get() == 0 && received >= expected) {
+      if (received >= expected) {
         break;
       }
       PerfClient.sleep(20);
@@ -150,7 +128,7 @@ final class DrainScenario {
     long hinted = 0;
     for (int i = 0; i < subscribers.size(); i++) {
       PerfSubscriber s = subscribers.get(i);
-      lost += Math.max(0, acked.get(i % o.topics()) - s.received());
+      lost += Math.max(0, publisher.acked(i % o.topics()) - s.received());
       duplicated += s.duplicated();
       outOfOrder += s.outOfOrder();
       hinted += s.wasHinted() ? 1 : 0;
@@ -168,7 +146,7 @@ final class DrainScenario {
         .put("resubscribed", failover.getTotalCount())
         .latency("failover", failover)
         .put("expected_deliveries", expected)
-        .put("publish_errors", errors.toString())
+        .put("publish_errors", publisher.errors())
         .put("lost", lost)
         .put("duplicated", duplicated)
         .put("out_of_order", outOfOrder);

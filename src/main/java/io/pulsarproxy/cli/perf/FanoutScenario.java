@@ -4,13 +4,10 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -55,58 +52,32 @@ final class FanoutScenario {
     double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
     latency.getIntervalHistogram(); // forget nothing-yet
 
-    AtomicLongArray acked = new AtomicLongArray(o.topics());
-    Map<Integer, AtomicLong> errors = new ConcurrentHashMap<>();
-    AtomicLong inFlight = new AtomicLong();
-    String pad = "x".repeat(Math.max(0, o.payloadBytes() - 40));
-    long start = System.nanoTime();
-    long end = start + o.duration().toNanos();
-    long sent = 0;
-    long nextProgress = start + 1_000_000_000L;
+    RatePublisher publisher = new RatePublisher(client, topics, o.payloadBytes());
     Histogram total = new Histogram(3);
-    while (System.nanoTime() < end) {
-      long now = System.nanoTime();
-      long due = (long) ((now - start) / 1e9 * o.rate());
-      while (sent < due) {
-        int topic = (int) (sent % o.topics());
-        String body = "{\"payload\":{\"sent\":" + System.nanoTime() + ",\"pad\":\"" + pad + "\"}}";
-        inFlight.incrementAndGet();
-        client
-            .publish(topics.get(topic), body)
-            .whenComplete(
-                (status, failure) -> {
-                  inFlight.decrementAndGet();
-                  int code = failure != null ? -1 : status;
-                  if (code == 201) {
-                    acked.incrementAndGet(topic);
-                  } else {
-                    errors.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
-                  }
-                });
-        sent++;
-      }
-      if (now >= nextProgress) {
-        Histogram interval = latency.getIntervalHistogram();
-        total.add(interval);
-        progress.printf(
-            "fanout: %ds published %d delivered %d p99 %.2f ms%n",
-            (now - start) / 1_000_000_000L,
-            sent,
-            delivered.get(),
-            interval.getValueAtPercentile(99) / 1000.0);
-        nextProgress += 1_000_000_000L;
-      }
-      PerfClient.sleep(1);
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-      PerfClient.sleep(10);
-    }
+    long[] nextProgress = {1_000_000_000L};
+    double seconds =
+        publisher.run(
+            o.rate(),
+            o.duration().toNanos(),
+            elapsed -> {
+              if (elapsed >= nextProgress[0]) {
+                Histogram interval = latency.getIntervalHistogram();
+                total.add(interval);
+                progress.printf(
+                    "fanout: %ds published %d delivered %d p99 %.2f ms%n",
+                    elapsed / 1_000_000_000L,
+                    publisher.sent(),
+                    delivered.get(),
+                    interval.getValueAtPercentile(99) / 1000.0);
+                nextProgress[0] += 1_000_000_000L;
+              }
+            });
+    publisher.awaitAnswers(10);
     long expected = 0;
     for (int i = 0; i < o.subscribers(); i++) {
-      expected += acked.get(i % o.topics());
+      expected += publisher.acked(i % o.topics());
     }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (delivered.get() < expected && System.nanoTime() < deadline) {
       PerfClient.sleep(10);
     }
@@ -117,13 +88,9 @@ final class FanoutScenario {
     long outOfOrder = 0;
     for (int i = 0; i < sockets.size(); i++) {
       PerfSubscriber s = sockets.get(i);
-      lost += Math.max(0, acked.get(i % o.topics()) - s.received());
+      lost += Math.max(0, publisher.acked(i % o.topics()) - s.received());
       duplicated += s.duplicated();
       outOfOrder += s.outOfOrder();
-    }
-    long ackedTotal = 0;
-    for (int t = 0; t < o.topics(); t++) {
-      ackedTotal += acked.get(t);
     }
     Report report =
         new Report("fanout")
@@ -133,8 +100,8 @@ final class FanoutScenario {
             .put("rate_per_s", o.rate())
             .put("seconds", Math.round(seconds * 10) / 10.0)
             .put("subscribe_seconds", Math.round(connectSeconds * 100) / 100.0)
-            .put("published_acked", ackedTotal)
-            .put("publish_errors", errors.toString())
+            .put("published_acked", publisher.ackedTotal())
+            .put("publish_errors", publisher.errors())
             .put("delivered", delivered.get())
             .put("expected", expected)
             .put("delivered_per_s", Math.round(delivered.get() / seconds))
