@@ -66,9 +66,16 @@ public final class RetentionPolicy {
 
   /** Replaces everything, e.g. after reading the shared copy from the store. */
   public void replace(Snapshot next) {
-    // Validate before applying: a bad shared value must not break appends.
-    next.global().over(configured);
+    validate(next); // a bad shared value must never reach appends or the hot tier
     snapshot = next;
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the setting that is out of range
+   */
+  public void validate(Snapshot next) {
+    Retention global = next.global().over(configured);
+    next.topics().values().forEach(o -> o.over(global));
   }
 
   /** The overrides sorted by topic, for answers people read. */

@@ -148,7 +148,7 @@ public final class Delivery implements Managed {
       throw e;
     }
     out.topics().add(topic);
-    replays.execute(() -> replayStep(s));
+    replays.execute(() -> replayStepSafely(s));
     return s;
   }
 
@@ -168,7 +168,7 @@ public final class Delivery implements Managed {
       return;
     }
     if (!s.outbound().hasRoomForReplay()) {
-      timers.schedule(() -> replays.execute(() -> replayStep(s)), 20, TimeUnit.MILLISECONDS);
+      timers.schedule(() -> replays.execute(() -> replayStepSafely(s)), 20, TimeUnit.MILLISECONDS);
       return;
     }
     List<Frame> page;
@@ -176,7 +176,7 @@ public final class Delivery implements Managed {
       page = frames(s.topic(), s.lastSent(), settings.replayPageSize());
     } catch (StoreUnavailableException e) {
       LOG.debug("Replay of {} waits for the store: {}", s.topic(), e.getMessage());
-      timers.schedule(() -> replays.execute(() -> replayStep(s)), 500, TimeUnit.MILLISECONDS);
+      timers.schedule(() -> replays.execute(() -> replayStepSafely(s)), 500, TimeUnit.MILLISECONDS);
       return;
     }
     if (page.isEmpty()) {
@@ -186,7 +186,19 @@ public final class Delivery implements Managed {
     } else {
       s.replayed(page);
     }
-    replays.execute(() -> replayStep(s));
+    replays.execute(() -> replayStepSafely(s));
+  }
+
+  /** A replay step that failed unexpectedly is retried, never dropped silently. */
+  private void replayStepSafely(Subscription s) {
+    try {
+      replayStep(s);
+    } catch (StoreUnavailableException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      LOG.error("Replay of {} failed; retrying", s.topic(), e);
+      timers.schedule(() -> replays.execute(() -> replayStepSafely(s)), 1, TimeUnit.SECONDS);
+    }
   }
 
   /** Frames after an id: from the hot tier when it covers them, else encoded from the store. */
@@ -239,12 +251,16 @@ public final class Delivery implements Managed {
       waiter.complete();
       return;
     }
-    Interest interest = register(topic, i -> i.waiters.add(waiter));
+    // Set before the waiter can be found: a wake-up may answer it at once.
     waiter.onDone =
         () -> {
-          interest.waiters.remove(waiter);
-          interest.touch(clock.millis());
+          Interest interest = topics.get(topic); // cannot be swept while the waiter is in it
+          if (interest != null) {
+            interest.waiters.remove(waiter);
+            interest.touch(clock.millis());
+          }
         };
+    register(topic, i -> i.waiters.add(waiter));
     try {
       follower.follow(topic);
     } catch (RuntimeException e) {
@@ -377,7 +393,7 @@ public final class Delivery implements Managed {
     private final Consumer<Page> answer;
     private final Consumer<RuntimeException> failure;
     private final AtomicBoolean done = new AtomicBoolean();
-    private EntryId cursor;
+    private volatile EntryId cursor;
     private boolean readStore = true;
     volatile Runnable onDone = () -> {};
 
@@ -408,20 +424,23 @@ public final class Delivery implements Managed {
           if (raw.isEmpty()) {
             return;
           }
-          cursor = raw.get(raw.size() - 1).id();
+          EntryId last = raw.get(raw.size() - 1).id();
           List<StoredMessage> found = liveOnly(raw);
           if (!found.isEmpty()) {
-            finish(() -> answer.accept(new Page(found, cursor)));
+            finish(() -> answer.accept(new Page(found, last)));
             return;
           }
+          // Only expired messages: move past them. The cursor never passes an unanswered one,
+          // so a time-out answering concurrently cannot skip anything.
+          cursor = last;
         }
       } catch (RuntimeException e) {
         fail(e);
       }
     }
 
-    /** Answers with what there is: nothing, when the wait ran out. */
-    synchronized void complete() {
+    /** Answers with what there is: nothing, when the wait ran out. Never waits for a read. */
+    void complete() {
       EntryId next = cursor;
       finish(() -> answer.accept(new Page(List.of(), next)));
     }

@@ -59,11 +59,15 @@ final class Follower {
    * @throws StoreUnavailableException when the topic's end cannot be read
    */
   void follow(TopicName topic) {
+    if (positions.containsKey(topic)) {
+      return;
+    }
+    // Read outside the lock: a slow store must not hold up the follower's hand-overs.
+    EntryId end = store.stats(topic).lastIdOrZero();
     synchronized (topicsChanged) {
       if (positions.containsKey(topic)) {
         return;
       }
-      EntryId end = store.stats(topic).lastIdOrZero();
       hotTier.startCovering(topic, end);
       positions.put(topic, end);
       topicsChanged.notifyAll();
@@ -162,7 +166,11 @@ final class Follower {
       if (positions.replace(topic, last) == null) {
         return;
       }
-      hotTier.append(topic, frames);
+      try {
+        hotTier.append(topic, frames);
+      } catch (RuntimeException e) {
+        LOG.error("Hot tier refused entries of {}; delivering them anyway", topic, e);
+      }
     }
     deliver.accept(topic, frames);
   }

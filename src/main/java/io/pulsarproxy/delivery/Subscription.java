@@ -129,7 +129,8 @@ public final class Subscription {
     return closed || out.isClosed();
   }
 
-  void close() {
+  /** Waits for a send under way, so nothing of this subscription follows its unsubscribe. */
+  synchronized void close() {
     closed = true;
   }
 }

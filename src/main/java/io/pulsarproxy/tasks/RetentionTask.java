@@ -70,7 +70,8 @@ public final class RetentionTask extends JsonTask {
                 ? positive("max_age", params.duration("max_age", Duration.ofDays(3650), null))
                 : null,
             params.has("hot_window")
-                ? params.duration("hot_window", Duration.ofDays(1), null)
+                ? Duration.ofSeconds(
+                    params.duration("hot_window", Duration.ofDays(1), null).toSeconds())
                 : null);
     if (clear && topic == null) {
       throw TaskParameters.invalid("clear", "needs a topic: only topic overrides can be cleared");
@@ -92,6 +93,11 @@ public final class RetentionTask extends JsonTask {
             topics.getOrDefault(topic.value(), RetentionPolicy.Override.NONE).with(change));
       }
       RetentionPolicy.Snapshot next = new RetentionPolicy.Snapshot(global, topics);
+      try {
+        policy.validate(next);
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(400, "invalid_parameter", e.getMessage());
+      }
       storage.save(next); // first: if the store refuses, nothing changed anywhere
       policy.replace(next);
     }
@@ -104,11 +110,12 @@ public final class RetentionTask extends JsonTask {
         topic == null ? null : Settings.of(policy.forTopic(topic)));
   }
 
+  /** Retention is kept in whole seconds: anything shorter than one would be stored as zero. */
   private static Duration positive(String name, Duration d) {
-    if (d.isZero()) {
+    if (d.toSeconds() < 1) {
       throw new ApiException(
-          400, "invalid_parameter", "parameter '" + name + "' must be longer than 0");
+          400, "invalid_parameter", "parameter '" + name + "' must be at least 1s");
     }
-    return d;
+    return Duration.ofSeconds(d.toSeconds());
   }
 }

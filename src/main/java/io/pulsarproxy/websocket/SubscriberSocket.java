@@ -41,6 +41,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   private final Map<TopicName, Subscription> subscriptions = new ConcurrentHashMap<>();
   private WebSocketOutbound out;
   private int badFrames;
+  private volatile boolean closed;
 
   /** A topic given on the upgrade URL, with its {@code from}. */
   record UrlSubscription(TopicName topic, String from) {}
@@ -126,6 +127,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   @Override
   public void onWebSocketClose(int statusCode, String reason, Callback callback) {
     callback.succeed();
+    closed = true;
     subscriptions.values().forEach(delivery::unsubscribe);
     subscriptions.clear();
     if (out != null) {
@@ -165,7 +167,11 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
     }
     try {
       Delivery.From start = Delivery.From.parse(from);
-      subscriptions.put(topic, delivery.subscribe(out, topic, start));
+      Subscription subscription = delivery.subscribe(out, topic, start);
+      subscriptions.put(topic, subscription);
+      if (closed && subscriptions.remove(topic) != null) {
+        delivery.unsubscribe(subscription); // the socket closed while this was being set up
+      }
       badFrames = 0;
     } catch (ApiException e) {
       refuse(e.status(), e.error(), e.getMessage(), topic.value());

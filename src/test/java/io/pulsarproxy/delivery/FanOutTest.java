@@ -15,6 +15,7 @@ import io.pulsarproxy.testing.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.StreamEntryID;
 
 /**
  * Two proxy instances on one Valkey: what is published through one reaches subscribers of the
@@ -94,6 +96,24 @@ class FanOutTest {
       for (int i = 0; i < 100; i++) {
         assertEquals(i, got.get(i).get("payload").get("seq").asInt());
       }
+    }
+  }
+
+  @Test
+  void anEntryThisProxyDidNotWriteStopsNothing() throws Exception {
+    WsClient ws = subscribe(B, "topic=" + topic);
+    ws.nextOfType("subscribed", WAIT);
+    try (RedisClient redis = RedisClient.create(VALKEY.url())) {
+      redis.xadd(
+          "pp:{" + topic + "}:stream",
+          StreamEntryID.NEW_ENTRY,
+          Map.of("md", "not json", "x", "soon", "p", "{broken"));
+    }
+    publishBatch(A, topic, 0, 3);
+    List<JsonNode> got = ws.messages(4, WAIT);
+    assertEquals("null", got.get(0).get("payload").toString(), got.get(0).toString());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(i, got.get(i + 1).get("payload").get("seq").asInt());
     }
   }
 

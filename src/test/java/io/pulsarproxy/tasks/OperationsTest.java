@@ -245,6 +245,8 @@ class OperationsTest {
     Reply bad = task(A, "retention", "topic=" + topic + "&max_age=soon");
     assertEquals(400, bad.status(), bad.toString());
     assertTrue(bad.json().get("message").asText().contains("max_age"));
+    // Kept in whole seconds: shorter would be stored as 0 and break every append.
+    assertEquals(400, task(A, "retention", "topic=" + topic + "&max_age=500ms").status());
     assertEquals(400, task(A, "retention", "colour=red").status());
     assertEquals(400, task(A, "retention", "clear=true").status());
   }

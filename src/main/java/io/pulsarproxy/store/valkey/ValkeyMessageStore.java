@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BuilderFactory;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.CommandObject;
@@ -58,6 +60,7 @@ public final class ValkeyMessageStore implements MessageStore {
   static final String FIELD_EXPIRES = "x";
 
   private static final TypeReference<Map<String, String>> METADATA_TYPE = new TypeReference<>() {};
+  private static final Logger LOG = LoggerFactory.getLogger(ValkeyMessageStore.class);
 
   private final UnifiedJedis client;
   private final Supplier<Jedis> tailConnection;
@@ -172,6 +175,10 @@ public final class ValkeyMessageStore implements MessageStore {
     return out;
   }
 
+  /**
+   * Decodes an entry, tolerating ones this proxy did not write (a manual XADD, say): a missing or
+   * unreadable field becomes empty rather than an exception that would stop the follower on it.
+   */
   StoredMessage decode(StreamEntry entry) {
     Map<String, String> f = entry.getFields();
     Map<String, String> metadata = Map.of();
@@ -179,18 +186,40 @@ public final class ValkeyMessageStore implements MessageStore {
     if (encodedMetadata != null) {
       try {
         metadata = json.readValue(encodedMetadata, METADATA_TYPE);
-      } catch (JsonProcessingException e) {
-        throw new IllegalStateException("entry " + entry.getID() + " has unreadable metadata", e);
+      } catch (JsonProcessingException | RuntimeException e) {
+        LOG.warn("Entry {} has unreadable metadata; delivering it without", entry.getID());
       }
     }
-    String expires = f.get(FIELD_EXPIRES);
+    Long expires = null;
+    String x = f.get(FIELD_EXPIRES);
+    if (x != null) {
+      try {
+        expires = Long.valueOf(x);
+      } catch (NumberFormatException e) {
+        LOG.warn("Entry {} has an unreadable expiry; delivering it as not expiring", entry.getID());
+      }
+    }
+    String payload = f.get(FIELD_PAYLOAD);
+    String messageId = f.get(FIELD_MESSAGE_ID);
     return new StoredMessage(
         new EntryId(entry.getID().getTime(), entry.getID().getSequence()),
-        f.get(FIELD_MESSAGE_ID),
-        f.get(FIELD_PAYLOAD),
+        messageId == null ? "" : messageId,
+        // Only an entry this proxy did not write (no message id) needs its payload checked.
+        payload == null || (messageId == null && !isJson(payload)) ? "null" : payload,
         metadata,
         f.get(FIELD_KEY),
-        expires == null ? null : Long.valueOf(expires));
+        expires);
+  }
+
+  /** Payloads are embedded verbatim in frames, so one this proxy did not write must be JSON. */
+  private boolean isJson(String text) {
+    try {
+      json.readTree(text);
+      return true;
+    } catch (JsonProcessingException e) {
+      LOG.warn("An entry has a payload that is not JSON; delivering null instead");
+      return false;
+    }
   }
 
   @Override

@@ -93,7 +93,14 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
     String userName = user;
     String secret = password;
     if (!url.isEmpty()) {
-      URI uri = URI.create(url);
+      URI uri;
+      try {
+        uri = URI.create(url);
+      } catch (IllegalArgumentException e) {
+        // The message would quote the URL, password and all.
+        throw new IllegalArgumentException(
+            "store.url is not a valid URL (left out here: it may hold a password)");
+      }
       if (!JedisURIHelper.isValid(uri)) {
         throw new IllegalArgumentException(
             "store.url must look like redis://[user:password@]host:port[/db] or rediss://...");
