@@ -22,6 +22,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.util.concurrent.Executor;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 
 /**
  * {@code GET /api/v1/topics/{topic}/events}: a topic as Server-Sent Events, each message with its
@@ -75,7 +76,8 @@ public class EventStreamResource {
                 Connections.Transport.SSE,
                 caller.name(),
                 request.getRemoteAddr() + ":" + request.getRemotePort()),
-            metrics);
+            metrics,
+            () -> abort(request));
     connections.opened(Connections.Transport.SSE, out);
     Subscription subscription;
     try {
@@ -89,6 +91,19 @@ public class EventStreamResource {
           delivery.unsubscribe(subscription);
           connections.closed(Connections.Transport.SSE, out);
         });
+  }
+
+  /** Closes the client's TCP connection under Jersey's feet. */
+  private static void abort(HttpServletRequest request) {
+    try {
+      ServletContextRequest.getServletContextRequest(request)
+          .getConnectionMetaData()
+          .getConnection()
+          .getEndPoint()
+          .close();
+    } catch (RuntimeException e) {
+      // already gone
+    }
   }
 
   /** Sends the keep-alive comment on every open stream; a gone client is noticed here. */

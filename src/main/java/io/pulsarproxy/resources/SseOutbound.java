@@ -22,19 +22,26 @@ final class SseOutbound extends Outbound {
   private final Executor writers;
   private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final Runnable abort;
   private volatile Runnable onGone = () -> {};
 
+  /**
+   * @param abort closes the TCP connection at once: the one way to free a writer thread blocked on
+   *     a client that stopped reading
+   */
   SseOutbound(
       SseEventSink sink,
       Sse sse,
       Executor writers,
       long limit,
       Identity who,
-      ProxyMetrics metrics) {
+      ProxyMetrics metrics,
+      Runnable abort) {
     super(limit, who, metrics);
     this.sink = sink;
     this.sse = sse;
     this.writers = writers;
+    this.abort = abort;
   }
 
   /** What to do once the client has gone or the stream was closed. */
@@ -126,7 +133,9 @@ final class SseOutbound extends Outbound {
   @Override
   protected void closeTransport(Close reason) {
     if (reason == Close.SLOW_CONSUMER) {
+      // Its writer may be blocked on it: cut the connection, which fails that write.
       queue.clear();
+      abort.run();
     }
     queue.add(
         () -> {
