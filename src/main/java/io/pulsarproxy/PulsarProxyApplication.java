@@ -98,7 +98,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     MessageParser parser = new MessageParser(limits, ids, environment.getObjectMapper());
     RateLimiter rateLimiter = new RateLimiter(System::nanoTime);
     environment.jersey().register(new ErrorMapper());
-    environment.jersey().register(new UnreadBodyDrainer(limits.maxBatchBytes()));
+    // Bodies refused unread are drained up to a bound, so clients see the answer.
+    environment.jersey().register(new UnreadBodyDrainer(limits.maxBatchBytes() + (4L << 20)));
     environment
         .jersey()
         .register(new PublishMetrics(metrics, Set.copyOf(operations.metricTopics())));

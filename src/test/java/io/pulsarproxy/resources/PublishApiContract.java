@@ -16,9 +16,6 @@ import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -282,29 +279,39 @@ abstract class PublishApiContract {
   }
 
   @Test
-  void aMessageOverTheLimitIs413WithOrWithoutContentLength() {
+  void aMessageOverTheLimitIs413WithOrWithoutContentLength() throws java.io.IOException {
     String body = "{\"payload\":\"" + "x".repeat(70_000) + "\"}";
     assertError(publish(topic, body), 413, "payload_too_large");
 
-    // Chunked: no Content-Length, so the limit must stop the read itself. The stream would go on
-    // for 64 MiB; the proxy must answer long before that.
-    InputStream endless =
-        new SequenceInputStream(
-            new ByteArrayInputStream("{\"payload\":\"".getBytes(StandardCharsets.UTF_8)),
-            new InputStream() {
-              long left = 64L << 20;
-
-              @Override
-              public int read() {
-                return left-- > 0 ? 'x' : -1;
-              }
-            });
-    Reply chunked =
-        http.send(
-            http.request("/api/v1/topics/" + topic + "/messages", PUBLISHER)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> endless)));
-    assertError(chunked, 413, "payload_too_large");
+    // Chunked: no Content-Length, so the limit must stop the read itself. A raw socket keeps
+    // writing chunks (up to 64 MiB) until the proxy answers and closes; the answer is read even
+    // if the last writes failed, as a real client would.
+    String raw;
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", app().getLocalPort())) {
+      socket.setSoTimeout(10_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /api/v1/topics/"
+                  + topic
+                  + "/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + "Authorization: Bearer "
+                  + PUBLISHER
+                  + "\r\nContent-Type: application/json\r\n"
+                  + "Transfer-Encoding: chunked\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      byte[] chunk = ("2000\r\n" + "x".repeat(0x2000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+      out.write("d\r\n{\"payload\":\"x\r\n".getBytes(StandardCharsets.US_ASCII));
+      try {
+        for (int i = 0; i < 8192; i++) {
+          out.write(chunk);
+        }
+      } catch (java.io.IOException e) {
+        // the proxy stopped reading and closed: expected
+      }
+      raw = new String(socket.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
+    }
+    assertTrue(raw.startsWith("HTTP/1.1 413"), raw);
+    assertTrue(raw.contains("\"error\":\"payload_too_large\""), raw);
     assertEquals(0, readAll(topic).size());
   }
 
