@@ -28,6 +28,7 @@ import io.pulsarproxy.metrics.PrometheusExport;
 import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.resources.ErrorMapper;
 import io.pulsarproxy.resources.EventStreamResource;
+import io.pulsarproxy.resources.JettyErrors;
 import io.pulsarproxy.resources.PublishMetrics;
 import io.pulsarproxy.resources.PublishResource;
 import io.pulsarproxy.resources.TopicResource;
@@ -98,6 +99,12 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     MessageParser parser = new MessageParser(limits, ids, environment.getObjectMapper());
     RateLimiter rateLimiter = new RateLimiter(System::nanoTime);
     environment.jersey().register(new ErrorMapper());
+    // Errors Jetty answers itself, before a servlet (the server's) or in one (the context's).
+    JettyErrors jettyErrors = new JettyErrors(environment.getObjectMapper());
+    environment.getApplicationContext().setErrorHandler(jettyErrors.forContext());
+    environment
+        .lifecycle()
+        .addServerLifecycleListener(server -> server.setErrorHandler(jettyErrors.forServer()));
     // Bodies refused unread are drained up to a bound, so clients see the answer.
     environment.jersey().register(new UnreadBodyDrainer(limits.maxBatchBytes() + (4L << 20)));
     environment
