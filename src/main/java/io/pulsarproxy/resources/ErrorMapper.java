@@ -19,17 +19,6 @@ import org.slf4j.LoggerFactory;
 public final class ErrorMapper implements ExceptionMapper<Throwable> {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
 
-  private static final Map<Integer, String> ERROR_WORDS =
-      Map.of(
-          400, "bad_request",
-          401, "unauthorized",
-          403, "forbidden",
-          404, "not_found",
-          405, "method_not_allowed",
-          406, "not_acceptable",
-          413, "payload_too_large",
-          415, "unsupported_media_type");
-
   private static final Map<Integer, String> SENTENCES =
       Map.of(
           403, "this token lacks the permission this endpoint needs",
@@ -58,7 +47,7 @@ public final class ErrorMapper implements ExceptionMapper<Throwable> {
         return original; // already in our shape, e.g. the 401 of the auth filter
       }
       int status = original.getStatus();
-      String error = ERROR_WORDS.getOrDefault(status, "http_" + status);
+      String error = ErrorBody.wordFor(status);
       String message = SENTENCES.getOrDefault(status, web.getMessage());
       LOG.info("{} {}: {}", status, error, message);
       Response.ResponseBuilder response = json(status, error, message);

@@ -6,7 +6,6 @@ import io.pulsarproxy.api.ErrorBody;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.util.List;
-import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -20,18 +19,6 @@ import org.eclipse.jetty.util.Callback;
  * handlers: the server's, for requests no context took, and the servlet context's.
  */
 public final class JettyErrors {
-  private static final Map<Integer, String> WORDS =
-      Map.of(
-          400, "bad_request",
-          401, "unauthorized",
-          403, "forbidden",
-          404, "not_found",
-          405, "method_not_allowed",
-          413, "payload_too_large",
-          414, "uri_too_long",
-          431, "headers_too_large",
-          503, "unavailable");
-
   private final ObjectMapper json;
 
   public JettyErrors(ObjectMapper json) {
@@ -75,7 +62,7 @@ public final class JettyErrors {
   }
 
   private boolean writeJson(Response response, Callback callback, int code, String message) {
-    String error = WORDS.getOrDefault(code, "http_" + code);
+    String error = ErrorBody.wordFor(code);
     String sentence = message == null || message.isBlank() ? error.replace('_', ' ') : message;
     byte[] body;
     try {
