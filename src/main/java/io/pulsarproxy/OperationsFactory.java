@@ -38,6 +38,8 @@ public class OperationsFactory {
 
   @JsonProperty @NotNull private List<String> metricTopics = List.of();
 
+  @JsonProperty private boolean noopEndpoint = false;
+
   public String adminTokenSha256() {
     return adminTokenSha256 == null ? "" : adminTokenSha256;
   }
@@ -64,5 +66,10 @@ public class OperationsFactory {
 
   public List<String> metricTopics() {
     return metricTopics;
+  }
+
+  /** Whether {@code POST /api/v1/noop} is served: the framework's ceiling, for perf baselines. */
+  public boolean noopEndpoint() {
+    return noopEndpoint;
   }
 }

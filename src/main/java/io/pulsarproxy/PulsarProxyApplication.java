@@ -29,8 +29,8 @@ import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.resources.ErrorMapper;
 import io.pulsarproxy.resources.EventStreamResource;
 import io.pulsarproxy.resources.JettyErrors;
-import io.pulsarproxy.resources.PublishMetrics;
-import io.pulsarproxy.resources.PublishResource;
+import io.pulsarproxy.resources.NoopResource;
+import io.pulsarproxy.resources.PublishEndpoint;
 import io.pulsarproxy.resources.TopicResource;
 import io.pulsarproxy.resources.UnreadBodyDrainer;
 import io.pulsarproxy.store.MessageStore;
@@ -107,13 +107,24 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
         .addServerLifecycleListener(server -> server.setErrorHandler(jettyErrors.forServer()));
     // Bodies refused unread are drained up to a bound, so clients see the answer.
     environment.jersey().register(new UnreadBodyDrainer(limits.maxBatchBytes() + (4L << 20)));
+    PublishEndpoint publish =
+        new PublishEndpoint(
+            store,
+            parser,
+            rateLimiter,
+            limits,
+            authenticator,
+            config.getAuth().realm(),
+            environment.getObjectMapper(),
+            metrics,
+            Set.copyOf(operations.metricTopics()));
     environment
-        .jersey()
-        .register(new PublishMetrics(metrics, Set.copyOf(operations.metricTopics())));
-    environment
-        .jersey()
-        .register(
-            new PublishResource(store, parser, rateLimiter, limits, environment.getObjectMapper()));
+        .servlets()
+        .addFilter("publish", publish)
+        .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/api/v1/*");
+    if (operations.noopEndpoint()) {
+      environment.jersey().register(new NoopResource());
+    }
 
     // Delivery: the core, then every transport on it.
     DeliveryFactory deliveryConfig = config.getDelivery();

@@ -33,6 +33,11 @@ public class AuthFactory {
 
   @JsonProperty @NotEmpty private String realm = "pulsar-proxy";
 
+  /** The realm of the {@code WWW-Authenticate} challenge. */
+  public String realm() {
+    return realm;
+  }
+
   /** Builds the authenticator and registers the bearer filter and {@code @RolesAllowed} checks. */
   public TokenAuthenticator build(Environment environment) {
     List<TokenAuthenticator.Token> built = new ArrayList<>();

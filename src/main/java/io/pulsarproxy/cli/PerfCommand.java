@@ -13,13 +13,15 @@ import net.sourceforge.argparse4j.inf.Subparser;
  */
 public final class PerfCommand extends Command {
   public PerfCommand() {
-    super("perf", "Load-test a running proxy (scenarios: fanout, connections, resume, drain)");
+    super(
+        "perf",
+        "Load-test a running proxy (scenarios: publish, fanout, connections, resume, drain)");
   }
 
   @Override
   public void configure(Subparser p) {
     p.addArgument("scenario")
-        .choices("fanout", "connections", "resume", "drain")
+        .choices("publish", "fanout", "connections", "resume", "drain")
         .help("what to measure");
     p.addArgument("--url").setDefault("http://127.0.0.1:8080").help("the proxy's API base URL");
     p.addArgument("--token")
@@ -31,7 +33,17 @@ public final class PerfCommand extends Command {
     p.addArgument("--duration").type(Integer.class).setDefault(20).help("seconds");
     p.addArgument("--size").type(Integer.class).setDefault(200).help("payload bytes");
     p.addArgument("--missed").type(Integer.class).setDefault(1000).help("resume: messages missed");
-    p.addArgument("--connections").type(Integer.class).setDefault(1000);
+    p.addArgument("--connections")
+        .type(Integer.class)
+        .help(
+            "publish: keep-alive connections (default 32); connections, drain: subscribers (1000)");
+    p.addArgument("--batch")
+        .type(Integer.class)
+        .setDefault(1)
+        .help("publish: messages per request (more than 1 uses the batch endpoint)");
+    p.addArgument("--noop")
+        .action(Arguments.storeTrue())
+        .help("publish: post to the no-op endpoint (operations.noopEndpoint) for a baseline");
     p.addArgument("--server-pid").type(Long.class).help("server pid, for memory per connection");
     p.addArgument("--hold").type(Integer.class).setDefault(0).help("seconds to hold connections");
     p.addArgument("--failover-url")

@@ -27,20 +27,33 @@ public final class ErrorMapper implements ExceptionMapper<Throwable> {
           406, "this endpoint answers application/json only",
           415, "the request body must be JSON (Content-Type: application/json)");
 
-  @Override
-  public Response toResponse(Throwable e) {
+  /** A refusal as it goes out: the JSON body and any headers (Retry-After, WWW-Authenticate). */
+  public record Answer(ErrorBody body, Map<String, String> headers) {}
+
+  /**
+   * The answer for a failure that is not Jersey's own, logged once at its level: the publish
+   * endpoint, which runs before Jersey, answers through this too.
+   */
+  public Answer answer(Throwable e) {
     if (e instanceof ApiException api) {
       LOG.info("{} {}: {}", api.status(), api.error(), api.getMessage());
-      Response.ResponseBuilder response = json(api.status(), api.error(), api.getMessage());
-      api.headers().forEach(response::header);
-      return response.build();
+      return new Answer(new ErrorBody(api.status(), api.error(), api.getMessage()), api.headers());
     }
     if (e instanceof StoreUnavailableException) {
       LOG.warn("503 store_unavailable: {}", e.getMessage());
-      return json(503, "store_unavailable", "the message store is unavailable; retry shortly")
-          .header("Retry-After", "1")
-          .build();
+      return new Answer(
+          new ErrorBody(
+              503, "store_unavailable", "the message store is unavailable; retry shortly"),
+          Map.of("Retry-After", "1"));
     }
+    LOG.error("500 internal_error", e);
+    return new Answer(
+        new ErrorBody(500, "internal_error", "an internal error occurred; it has been logged"),
+        Map.of());
+  }
+
+  @Override
+  public Response toResponse(Throwable e) {
     if (e instanceof WebApplicationException web) {
       Response original = web.getResponse();
       if (original.hasEntity()) {
@@ -56,8 +69,11 @@ public final class ErrorMapper implements ExceptionMapper<Throwable> {
           .forEach((name, values) -> values.forEach(v -> response.header(name, v)));
       return response.type(MediaType.APPLICATION_JSON_TYPE).build();
     }
-    LOG.error("500 internal_error", e);
-    return json(500, "internal_error", "an internal error occurred; it has been logged").build();
+    Answer answer = answer(e);
+    Response.ResponseBuilder response =
+        json(answer.body().code(), answer.body().error(), answer.body().message());
+    answer.headers().forEach(response::header);
+    return response.build();
   }
 
   private static Response.ResponseBuilder json(int status, String error, String message) {

@@ -424,6 +424,46 @@ abstract class PublishApiContract {
   }
 
   @Test
+  void publishTakesTheTokenFromTheHeaderOnlyNeverFromTheQuery() {
+    // Query strings end up in proxies' and browsers' logs; only subscribers, whose browsers
+    // cannot set headers on a WebSocket, may send the token there.
+    Reply r =
+        http.postJson(
+            "/api/v1/topics/" + topic + "/messages?access_token=" + PUBLISHER,
+            null,
+            "{\"payload\":1}");
+    assertError(r, 401, "unauthorized");
+    assertEquals(0, readAll(topic).size());
+  }
+
+  @Test
+  void aClientThatAcceptsNoJsonIs406() {
+    Reply r =
+        http.send(
+            http.request("/api/v1/topics/" + topic + "/messages", PUBLISHER)
+                .header("Content-Type", "application/json")
+                .header("Accept", "text/html")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"payload\":1}")));
+    assertError(r, 406, "not_acceptable");
+    assertEquals(0, readAll(topic).size());
+    Reply any =
+        http.send(
+            http.request("/api/v1/topics/" + topic + "/messages", PUBLISHER)
+                .header("Content-Type", "application/json; charset=utf-8")
+                .header("Accept", "text/html, application/*;q=0.5")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"payload\":1}")));
+    assertEquals(201, any.status(), any.toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {".", "..", "%2E", "%2e%2E"})
+  void aTopicSegmentOfDotsIsNeverATopic(String segment) {
+    Reply r = publish(segment, "{\"payload\":1}");
+    assertTrue(r.status() == 400 || r.status() == 404 || r.status() == 405, r.toString());
+    assertTrue(r.body().contains("\"error\""), r.toString());
+  }
+
+  @Test
   void aTokenMayUseOnlyTheTopicsItsPatternsAllow() {
     assertEquals(
         201,

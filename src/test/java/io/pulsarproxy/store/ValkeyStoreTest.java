@@ -92,6 +92,55 @@ class ValkeyStoreTest {
   }
 
   @Test
+  void concurrentPublishesSharingRoundTripsAreEachStoredOnceInOrder() throws Exception {
+    // 32 threads publish at once, so the writer pipelines many appends per round trip; each 201
+    // must name an entry that is in the stream, repeated message ids must still dedup, and each
+    // thread's own messages must be stored in the order it sent them.
+    int threads = 32;
+    int perThread = 40;
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    List<java.util.concurrent.Future<List<String>>> results = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      results.add(
+          pool.submit(
+              () -> {
+                List<String> ids = new java.util.ArrayList<>();
+                for (int i = 0; i < perThread; i++) {
+                  // every thread also sends message "shared-i": only one of them is stored
+                  String mid = i % 10 == 0 ? "shared-" + i : "t" + thread + "-" + i;
+                  Reply r = publish("{\"payload\":" + i + ",\"message_id\":\"" + mid + "\"}");
+                  assertTrue(r.status() == 201 || r.status() == 200, r.toString());
+                  if (r.status() == 201) {
+                    ids.add(r.json().get("id").asText());
+                  }
+                }
+                return ids;
+              }));
+    }
+    Set<String> acknowledged = new java.util.HashSet<>();
+    for (var f : results) {
+      List<String> ids = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      for (int i = 1; i < ids.size(); i++) {
+        assertTrue(
+            io.pulsarproxy.core.EntryId.ofStored(ids.get(i - 1))
+                    .compareTo(io.pulsarproxy.core.EntryId.ofStored(ids.get(i)))
+                < 0,
+            "one producer's messages are stored in the order it sent them");
+      }
+      acknowledged.addAll(ids);
+    }
+    pool.shutdown();
+    int sharedIds = perThread / 10;
+    assertEquals(threads * (perThread - sharedIds) + sharedIds, acknowledged.size());
+    List<StreamEntry> stored = redis.xrange("pp:{" + topic + "}:stream", "-", "+");
+    assertEquals(acknowledged.size(), stored.size());
+    for (StreamEntry e : stored) {
+      assertTrue(acknowledged.contains(e.getID().toString()), e.getID().toString());
+    }
+  }
+
+  @Test
   void generatedIdsLeaveNoDedupKeys() {
     assertEquals(201, publish("{\"payload\":1}").status());
     assertEquals(Set.of("pp:{" + topic + "}:stream"), redis.keys("*" + topic + "*"));

@@ -23,6 +23,16 @@ public final class Perf {
         new PerfClient(URI.create(ns.getString("url")), ns.getString("token"))) {
       Report report =
           switch (ns.getString("scenario")) {
+            case "publish" ->
+                new PublishScenario(URI.create(ns.getString("url")), client.token(), progress)
+                    .run(
+                        new PublishScenario.Options(
+                            connections(ns, 32),
+                            Math.max(1, ns.getInt("topics")),
+                            Duration.ofSeconds(ns.getInt("duration")),
+                            ns.getInt("size"),
+                            Math.max(1, ns.getInt("batch")),
+                            ns.getBoolean("noop")));
             case "fanout" ->
                 new FanoutScenario(client, progress)
                     .run(
@@ -36,7 +46,7 @@ public final class Perf {
                 new ConnectionsScenario(client, progress)
                     .run(
                         new ConnectionsScenario.Options(
-                            ns.getInt("connections"),
+                            connections(ns, 1000),
                             Math.max(1, ns.getInt("topics")),
                             ns.getLong("server_pid"),
                             Duration.ofSeconds(ns.getInt("hold"))));
@@ -49,7 +59,7 @@ public final class Perf {
                 new DrainScenario(client, progress)
                     .run(
                         new DrainScenario.Options(
-                            ns.getInt("connections"),
+                            connections(ns, 1000),
                             Math.max(1, ns.getInt("topics")),
                             ns.getDouble("rate"),
                             Duration.ofSeconds(ns.getInt("window")),
@@ -60,5 +70,10 @@ public final class Perf {
           };
       out.println(ns.getBoolean("json") ? json.writeValueAsString(report.asMap()) : report.text());
     }
+  }
+
+  private static int connections(Namespace ns, int scenarioDefault) {
+    Integer given = ns.getInt("connections");
+    return given == null ? scenarioDefault : given;
   }
 }

@@ -63,6 +63,7 @@ public final class ValkeyMessageStore implements MessageStore {
   private static final Logger LOG = LoggerFactory.getLogger(ValkeyMessageStore.class);
 
   private final UnifiedJedis client;
+  private final PipelinedWriter writer;
   private final Supplier<Jedis> tailConnection;
   private final ObjectMapper json;
   private final RetentionPolicy retention;
@@ -76,6 +77,7 @@ public final class ValkeyMessageStore implements MessageStore {
 
   public ValkeyMessageStore(
       UnifiedJedis client,
+      PipelinedWriter writer,
       Supplier<Jedis> tailConnection,
       ObjectMapper json,
       RetentionPolicy retention,
@@ -84,6 +86,7 @@ public final class ValkeyMessageStore implements MessageStore {
       RetentionStorage retentionStorage,
       MetricRegistry metrics) {
     this.client = client;
+    this.writer = writer;
     this.tailConnection = tailConnection;
     this.json = json;
     this.retention = retention;
@@ -133,9 +136,10 @@ public final class ValkeyMessageStore implements MessageStore {
     return results;
   }
 
+  /** Appends of concurrent requests share round trips through the {@link PipelinedWriter}. */
   private Object evalAppend(List<String> keys, List<String> args) {
     try {
-      return client.evalsha(appendSha, keys, args);
+      return writer.execute(pipeline -> pipeline.evalsha(appendSha, keys, args));
     } catch (JedisNoScriptException e) {
       // The server restarted or its script cache was flushed: EVAL caches it again.
       return client.eval(appendScript, keys, args);

@@ -156,9 +156,12 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
     ValkeyRetentionStorage retentionStorage =
         new ValkeyRetentionStorage(
             client, () -> new Jedis(tailAddress, tailConfig), environment.getObjectMapper());
+    PipelinedWriter writer =
+        new PipelinedWriter(client, java.time.Duration.ofMillis(commandTimeout.toMilliseconds()));
     ValkeyMessageStore store =
         new ValkeyMessageStore(
             client,
+            writer,
             () -> new Jedis(tailAddress, tailConfig),
             environment.getObjectMapper(),
             retention,
@@ -166,7 +169,7 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
             description,
             retentionStorage,
             environment.metrics());
-    environment.lifecycle().manage(new ClientLifecycle(client, store));
+    environment.lifecycle().manage(new ClientLifecycle(client, writer, store));
     LOG.info("Using the Valkey store at {} (pool of {})", description, poolSize);
     return store;
   }
@@ -176,7 +179,8 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
   }
 
   /** Opens nothing eagerly, so the service starts while Valkey is down, and closes the pool. */
-  private record ClientLifecycle(RedisClient client, ValkeyMessageStore store) implements Managed {
+  private record ClientLifecycle(
+      RedisClient client, PipelinedWriter writer, ValkeyMessageStore store) implements Managed {
     @Override
     public void start() {
       try {
@@ -191,6 +195,7 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
 
     @Override
     public void stop() {
+      writer.close();
       client.close();
     }
   }

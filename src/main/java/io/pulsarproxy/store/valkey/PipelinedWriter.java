@@ -1,0 +1,170 @@
+package io.pulsarproxy.store.valkey;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Group commit: commands that callers issue at the same time go to Valkey together. Each writer
+ * thread takes every command waiting, queues them on one pipeline and reads all their replies in
+ * one round trip, so under load a round trip carries dozens of appends instead of one; a lone
+ * command waits for no one. A caller still gets its answer only after Valkey has replied to its own
+ * command, so "acknowledged only once stored" holds as before.
+ */
+final class PipelinedWriter implements AutoCloseable {
+  /** Two writers keep one pipeline on the wire while the other's replies are read. */
+  private static final int WRITERS = 2;
+
+  /** Bounds a round trip's size, so one batch cannot hold the next commands for long. */
+  private static final int MAX_BATCH = 512;
+
+  private final UnifiedJedis client;
+  private final long timeoutNanos;
+  private final BlockingQueue<Command<?>> queue = new LinkedBlockingQueue<>();
+  private final List<Thread> writers = new ArrayList<>();
+  private volatile boolean closed;
+
+  /**
+   * @param timeout how long a caller waits for a writer to take its command; once sent, the
+   *     connection's own socket timeout bounds the wait for the reply
+   */
+  PipelinedWriter(UnifiedJedis client, java.time.Duration timeout) {
+    this.client = client;
+    this.timeoutNanos = timeout.toNanos();
+    for (int i = 0; i < WRITERS; i++) {
+      Thread writer = new Thread(this::writeLoop, "valkey-writer-" + i);
+      writer.setDaemon(true);
+      writer.start();
+      writers.add(writer);
+    }
+  }
+
+  /**
+   * Queues {@code command} on the next pipeline and waits for its reply.
+   *
+   * @throws JedisException the command failed, the connection did, or no reply came in time
+   */
+  <T> T execute(Function<AbstractPipeline, Response<T>> command) {
+    if (closed) {
+      throw new JedisException("the store is closed");
+    }
+    Command<T> c = new Command<>(command);
+    queue.add(c);
+    return c.await(timeoutNanos);
+  }
+
+  private void writeLoop() {
+    List<Command<?>> batch = new ArrayList<>();
+    while (!closed) {
+      try {
+        Command<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        batch.removeIf(c -> !c.claim()); // callers that gave up before it was sent
+        if (!batch.isEmpty()) {
+          send(batch);
+        }
+      } catch (InterruptedException e) {
+        return;
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  private void send(List<Command<?>> batch) {
+    try (AbstractPipeline pipeline = client.pipelined()) {
+      List<Runnable> completions = new ArrayList<>(batch.size());
+      for (Command<?> c : batch) {
+        completions.add(c.queueOn(pipeline));
+      }
+      pipeline.sync();
+      completions.forEach(Runnable::run);
+    } catch (RuntimeException e) {
+      // The connection failed (or none was free): every command of this round trip fails alike.
+      for (Command<?> c : batch) {
+        c.future.completeExceptionally(e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (Thread writer : writers) {
+      writer.interrupt();
+    }
+    JedisException closing = new JedisException("the store is closed");
+    Command<?> c;
+    while ((c = queue.poll()) != null) {
+      c.future.completeExceptionally(closing);
+    }
+  }
+
+  private static final class Command<T> {
+    final Function<AbstractPipeline, Response<T>> queue;
+    final CompletableFuture<T> future = new CompletableFuture<>();
+
+    /** Set by the writer that sends it, or by a caller giving up before that: never both. */
+    final AtomicBoolean claimed = new AtomicBoolean();
+
+    Command(Function<AbstractPipeline, Response<T>> queue) {
+      this.queue = queue;
+    }
+
+    boolean claim() {
+      return claimed.compareAndSet(false, true);
+    }
+
+    /** Queues the command; the returned action completes it once the pipeline has synced. */
+    Runnable queueOn(AbstractPipeline pipeline) {
+      Response<T> response = queue.apply(pipeline);
+      return () -> {
+        try {
+          future.complete(response.get());
+        } catch (RuntimeException e) {
+          future.completeExceptionally(e);
+        }
+      };
+    }
+
+    T await(long timeoutNanos) {
+      try {
+        try {
+          return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          if (claim()) {
+            throw new JedisException(
+                "the store took no command for " + timeoutNanos / 1_000_000 + " ms");
+          }
+          // Already sent: its connection's socket timeout bounds the reply.
+          return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException cause) {
+          throw cause;
+        }
+        throw new JedisException(e.getCause());
+      } catch (TimeoutException e) {
+        throw new JedisException("no reply from the store in time");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JedisException("interrupted waiting for the store");
+      }
+    }
+  }
+}
