@@ -41,10 +41,12 @@ public final class Delivery implements Managed {
   private final Clock clock;
   private final Map<TopicName, Interest> topics = new ConcurrentHashMap<>();
   private final ExecutorService replays;
+  private final DeliveryLanes lanes;
   private final ScheduledExecutorService timers;
 
   /** The knobs of the delivery core, from the {@code delivery:} section. */
-  public record Settings(long subscriberBufferBytes, int replayPageSize, Duration unfollowAfter) {}
+  public record Settings(
+      long subscriberBufferBytes, int replayPageSize, Duration unfollowAfter, int lanes) {}
 
   public Delivery(
       MessageStore store, HotTier hotTier, FrameEncoder encoder, Settings settings, Clock clock) {
@@ -57,6 +59,7 @@ public final class Delivery implements Managed {
     this.replays =
         Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("delivery-replay"));
+    this.lanes = new DeliveryLanes(settings.lanes());
     this.timers = Executors.newScheduledThreadPool(1, daemon("delivery-timer"));
   }
 
@@ -98,7 +101,8 @@ public final class Delivery implements Managed {
    * @throws StoreUnavailableException when the store cannot say where the topic stands
    */
   public Subscription subscribe(Outbound out, TopicName topic, From from) {
-    Subscription s = new Subscription(out, topic, settings.subscriberBufferBytes(), clock);
+    Subscription s =
+        new Subscription(out, lanes.laneOf(out), topic, settings.subscriberBufferBytes(), clock);
     // Registered before anything is read, so nothing published from now on can be missed.
     register(topic, interest -> interest.subscriptions.add(s));
     try {
@@ -289,9 +293,7 @@ public final class Delivery implements Managed {
     if (interest == null) {
       return;
     }
-    for (Subscription s : interest.subscriptions) {
-      s.offerLive(frames);
-    }
+    lanes.forEach(interest.subscriptions, s -> s.offerLive(frames));
     for (Waiter w : interest.waiters) {
       replays.execute(w::retry);
     }
@@ -366,6 +368,7 @@ public final class Delivery implements Managed {
     follower.stop();
     timers.shutdownNow();
     replays.shutdownNow();
+    lanes.stop();
   }
 
   /** Who on this instance wants a topic. */

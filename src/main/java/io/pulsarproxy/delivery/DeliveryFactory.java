@@ -12,6 +12,7 @@ import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.resources.TopicResource;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.websocket.WebSocketSettings;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Clock;
@@ -73,6 +74,12 @@ public class DeliveryFactory {
   @Min(1)
   private int replayPageSize = 500;
 
+  /** Threads that write live frames to subscribers; 0 means one per core. */
+  @JsonProperty
+  @Min(0)
+  @Max(64)
+  private int lanes = 0;
+
   @ValidationMethod(message = "longPollDefaultWait must not be longer than longPollMaxWait")
   @JsonIgnore
   public boolean isLongPollDefaultWithinMax() {
@@ -94,7 +101,10 @@ public class DeliveryFactory {
             new HotTier(retention, hotMaxSize.toBytes(), clock),
             new FrameEncoder(),
             new Delivery.Settings(
-                outboundQueue.toBytes(), replayPageSize, unfollowAfter.toJavaDuration()),
+                outboundQueue.toBytes(),
+                replayPageSize,
+                unfollowAfter.toJavaDuration(),
+                lanes > 0 ? lanes : Runtime.getRuntime().availableProcessors()),
             clock);
     environment.lifecycle().manage(delivery);
     return delivery;

@@ -13,6 +13,7 @@ import java.util.List;
  */
 public final class Subscription {
   private final Outbound out;
+  private final int lane;
   private final TopicName topic;
   private final long bufferLimit;
   private final Clock clock;
@@ -23,8 +24,9 @@ public final class Subscription {
   private boolean overflowed;
   private volatile boolean closed;
 
-  Subscription(Outbound out, TopicName topic, long bufferLimit, Clock clock) {
+  Subscription(Outbound out, int lane, TopicName topic, long bufferLimit, Clock clock) {
     this.out = out;
+    this.lane = lane;
     this.topic = topic;
     this.bufferLimit = bufferLimit;
     this.clock = clock;
@@ -36,6 +38,11 @@ public final class Subscription {
 
   Outbound outbound() {
     return out;
+  }
+
+  /** The delivery lane of its connection. */
+  int lane() {
+    return lane;
   }
 
   synchronized void startAfter(EntryId id) {
