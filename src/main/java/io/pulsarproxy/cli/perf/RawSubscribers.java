@@ -34,7 +34,11 @@ final class RawSubscribers implements AutoCloseable {
   private final InetSocketAddress server;
   private final String token;
   private final Listener listener;
+  private static final int PORTS_PER_SOURCE_ADDRESS = 20_000;
+
   private final List<Loop> loops = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger opened =
+      new java.util.concurrent.atomic.AtomicInteger();
   private int next;
 
   RawSubscribers(InetSocketAddress server, String token, int threads, Listener listener)
@@ -61,6 +65,12 @@ final class RawSubscribers implements AutoCloseable {
       throws IOException {
     SocketChannel channel = SocketChannel.open();
     channel.configureBlocking(false);
+    if (server.getAddress() != null && server.getAddress().isLoopbackAddress()) {
+      // One source address has about 28,000 ephemeral ports: spread loopback connections over
+      // 127.0.0.1, .2, ... so a run can hold more than that.
+      int n = opened.getAndIncrement();
+      channel.bind(new InetSocketAddress("127.0.0." + (1 + n / PORTS_PER_SOURCE_ADDRESS), 0));
+    }
     channel.connect(server);
     byte[] key = new byte[16];
     ThreadLocalRandom.current().nextBytes(key);
