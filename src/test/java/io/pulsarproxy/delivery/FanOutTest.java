@@ -100,6 +100,65 @@ class FanOutTest {
   }
 
   @Test
+  void followersReadOnlyTheStreamsAnAppendAnnouncedAndStillFindUnannouncedEntries()
+      throws Exception {
+    // Instance B follows 199 topics; an append to one of them must make B read that one stream,
+    // not all 199 (MONITOR shows every XREAD with its keys).
+    WsClient ws = subscribe(B, "topic=" + topic);
+    ws.nextOfType("subscribed", WAIT);
+    for (int socket = 0; socket < 2; socket++) {
+      StringBuilder others = new StringBuilder();
+      for (int i = 0; i < 99; i++) {
+        others.append(i == 0 ? "" : "&").append("topic=").append(topic);
+        others.append(".other").append(socket).append('.').append(i);
+      }
+      WsClient many = subscribe(B, others.toString());
+      for (int i = 0; i < 99; i++) {
+        many.nextOfType("subscribed", WAIT);
+      }
+    }
+    List<Integer> xreadKeyCounts = java.util.Collections.synchronizedList(new ArrayList<>());
+    String streamKey = "pp:{" + topic + "}:stream";
+    java.util.concurrent.atomic.AtomicReference<redis.clients.jedis.Jedis> monitor =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread watcher =
+        new Thread(
+            () -> {
+              try (redis.clients.jedis.Jedis j =
+                  new redis.clients.jedis.Jedis("127.0.0.1", VALKEY.port())) {
+                monitor.set(j);
+                j.monitor(
+                    new redis.clients.jedis.JedisMonitor() {
+                      @Override
+                      public void onCommand(String command) {
+                        if (command.contains("\"XREAD\"") && command.contains(streamKey)) {
+                          xreadKeyCounts.add(command.split("\"pp:\\{").length - 1);
+                        }
+                      }
+                    });
+              } catch (RuntimeException e) {
+                // disconnected at the end of the test
+              }
+            });
+    watcher.setDaemon(true);
+    watcher.start();
+    Thread.sleep(300);
+    for (int i = 0; i < 10; i++) {
+      publishBatch(A, topic, i, 1);
+      assertEquals(i, ws.messages(1, WAIT).get(0).get("payload").get("seq").asInt());
+    }
+    long narrow = xreadKeyCounts.stream().filter(n -> n == 1).count();
+    assertTrue(narrow >= 10, "reads of the announced stream alone: " + xreadKeyCounts);
+
+    // An entry added without the append script is not announced: the periodic full read finds it.
+    try (RedisClient redis = RedisClient.create(VALKEY.url())) {
+      redis.xadd(streamKey, StreamEntryID.NEW_ENTRY, Map.of("p", "{\"seq\":10}", "mid", "m"));
+    }
+    assertEquals(10, ws.messages(1, WAIT).get(0).get("payload").get("seq").asInt());
+    monitor.get().disconnect();
+  }
+
+  @Test
   void anEntryThisProxyDidNotWriteStopsNothing() throws Exception {
     WsClient ws = subscribe(B, "topic=" + topic);
     ws.nextOfType("subscribed", WAIT);

@@ -109,11 +109,13 @@ public final class ValkeyMessageStore implements MessageStore {
     List<String> keys = new ArrayList<>();
     keys.add(ValkeyKeys.stream(topic));
     Retention r = retention.forTopic(topic);
-    List<String> args = new ArrayList<>(4 + messages.size() * 12);
+    List<String> args = new ArrayList<>(6 + messages.size() * 12);
     args.add(Long.toString(r.maxLength()));
     args.add(Long.toString(r.maxAge().toMillis()));
     args.add(Long.toString(dedupWindow.toMillis()));
     args.add(Integer.toString(messages.size()));
+    args.add(ValkeyTail.CHANNEL);
+    args.add(topic.value());
     for (NewMessage m : messages) {
       if (m.deduplicate()) {
         keys.add(ValkeyKeys.dedup(topic, m.messageId()));
