@@ -75,6 +75,7 @@ public class AuthFactory {
                     .setRealm(realm)
                     .setUnauthorizedHandler(new JsonUnauthorizedHandler())
                     .buildAuthFilter()));
+    environment.jersey().register(new AccessTokenOnlyForStreams());
     environment.jersey().register(RolesAllowedDynamicFeature.class);
     environment.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
     return authenticator;
