@@ -37,6 +37,8 @@ class SecretsNotLoggedTest {
           PulsarProxyApplication.class,
           ResourceHelpers.resourceFilePath("test-config.yml"),
           ConfigOverride.config("logging.loggers.io\\.pulsarproxy", "DEBUG"),
+          // Closed event streams are noticed at the next keep-alive; soon, so the stop is quick.
+          ConfigOverride.config("delivery.sseKeepAlive", "200ms"),
           ConfigOverride.config("logging.appenders[1].currentLogFilename", APP_LOG.toString()),
           ConfigOverride.config(
               "server.requestLog.appenders[0].currentLogFilename", REQUEST_LOG.toString()));

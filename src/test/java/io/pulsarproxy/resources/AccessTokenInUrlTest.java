@@ -4,6 +4,7 @@ import static io.pulsarproxy.testing.Http.PUBLISHER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
@@ -22,7 +23,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class AccessTokenInUrlTest {
-  static final DropwizardAppExtension<PulsarProxyConfiguration> APP = TestApps.memory();
+  // Closed event streams are noticed at the next keep-alive; soon, so the stop is quick.
+  static final DropwizardAppExtension<PulsarProxyConfiguration> APP =
+      TestApps.memory(ConfigOverride.config("delivery.sseKeepAlive", "200ms"));
 
   private void assertRefused(Http.Reply r) {
     assertEquals(400, r.status(), r.toString());
