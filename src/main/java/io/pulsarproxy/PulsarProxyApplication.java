@@ -94,6 +94,9 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     TokenAuthenticator authenticator = config.getAuth().build(environment);
     // One rate-limit series per configured token from the start (token names are bounded).
     authenticator.names().forEach(name -> metrics.meter(ProxyMetrics.RATE_LIMITED, name));
+    authenticator
+        .names()
+        .forEach(name -> metrics.meter(ProxyMetrics.TOKEN_CONNECTIONS_REFUSED, name));
     Limits limits = config.getLimits().build();
     MessageIdGenerator ids = new MessageIdGenerator(clock);
     MessageParser parser = new MessageParser(limits, ids, environment.getObjectMapper());
@@ -129,7 +132,7 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     // Delivery: the core, then every transport on it.
     DeliveryFactory deliveryConfig = config.getDelivery();
     Delivery delivery = deliveryConfig.build(environment, store, retention);
-    Connections connections = deliveryConfig.connections();
+    Connections connections = deliveryConfig.connections(metrics);
     environment
         .jersey()
         .register(
@@ -202,6 +205,12 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     environment.admin().addTask(new ConnectionsTask(connections, json));
 
     registerGauges(metrics, connections, delivery, probe, drain);
+    authenticator
+        .names()
+        .forEach(
+            name ->
+                metrics.gauge(
+                    ProxyMetrics.TOKEN_CONNECTIONS + "." + name, () -> connections.held(name)));
     PrometheusExport.register(environment);
   }
 

@@ -10,7 +10,9 @@ import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.auth.TokenHasher;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
-import java.io.IOException;
+import io.pulsarproxy.testing.SseClient;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * No token secret or hash ever reaches a log line, the request log, or an error body, whatever a
- * client sends.
+ * No token secret or hash ever reaches a log line, the request log, an error body, or the metrics
+ * on the admin port, whatever a client sends.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class SecretsNotLoggedTest {
@@ -35,6 +37,8 @@ class SecretsNotLoggedTest {
           PulsarProxyApplication.class,
           ResourceHelpers.resourceFilePath("test-config.yml"),
           ConfigOverride.config("logging.loggers.io\\.pulsarproxy", "DEBUG"),
+          // Closed event streams are noticed at the next keep-alive; soon, so the stop is quick.
+          ConfigOverride.config("delivery.sseKeepAlive", "200ms"),
           ConfigOverride.config("logging.appenders[1].currentLogFilename", APP_LOG.toString()),
           ConfigOverride.config(
               "server.requestLog.appenders[0].currentLogFilename", REQUEST_LOG.toString()));
@@ -44,7 +48,7 @@ class SecretsNotLoggedTest {
       List.of(Http.PUBLISHER, Http.ORDERS_ONLY, Http.LIMITED, Http.READER, UNKNOWN);
 
   @Test
-  void secretsAndTheirHashesAppearNowhere() throws IOException {
+  void secretsAndTheirHashesAppearNowhere() throws Exception {
     Http http = new Http(APP.getLocalPort());
     StringBuilder bodies = new StringBuilder();
     for (String secret : SECRETS) {
@@ -60,6 +64,22 @@ class SecretsNotLoggedTest {
                   .header("Authorization", "bearer " + secret));
       bodies.append(lowercase.body());
     }
+    // Every secret as an event stream's access_token too (the one place a URL may carry it).
+    HttpClient sseHttp = HttpClient.newHttpClient();
+    for (String secret : SECRETS) {
+      try (SseClient sse =
+          SseClient.open(
+              sseHttp,
+              URI.create("http://127.0.0.1:" + APP.getLocalPort()),
+              "/api/v1/topics/orders.x/events?access_token=" + secret,
+              null)) {
+        bodies.append(sse.body());
+      }
+    }
+    // Metrics are scraped by more systems than logs are read by: neither may carry a secret.
+    Http admin = new Http(APP.getAdminPort());
+    bodies.append(admin.get("/prometheus", null).body());
+    bodies.append(admin.get("/metrics", null).body());
     // Logback writes synchronously; both files are complete once the answers are in.
     String everything =
         Files.readString(APP_LOG, StandardCharsets.UTF_8)

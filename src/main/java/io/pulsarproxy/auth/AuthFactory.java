@@ -29,6 +29,12 @@ public class AuthFactory {
   static final String DEV_TOKEN_SHA256 =
       "efd0c2a50f443ebc7f5b451436b4e4cb4df3980da272b1b51deef1567dd67dfd";
 
+  /**
+   * A token's connection cap when its entry sets none: enough for any one service's subscribers,
+   * and a tenth of the instance's default cap, so one leaked or abused token cannot take it all.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+
   @JsonProperty @NotNull @Valid private List<TokenFactory> tokens = new ArrayList<>();
 
   @JsonProperty @NotEmpty private String realm = "pulsar-proxy";
@@ -74,6 +80,7 @@ public class AuthFactory {
                     .setRealm(realm)
                     .setUnauthorizedHandler(new JsonUnauthorizedHandler())
                     .buildAuthFilter()));
+    environment.jersey().register(new AccessTokenOnlyForStreams());
     environment.jersey().register(RolesAllowedDynamicFeature.class);
     environment.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
     return authenticator;
@@ -92,13 +99,19 @@ public class AuthFactory {
     @JsonProperty @NotNull private List<String> subscribe = List.of();
     @JsonProperty @NotNull @Valid private RateLimitFactory rateLimit = new RateLimitFactory();
 
+    /** WebSocket + SSE connections held at once; 0 (or left out) means the default. */
+    @JsonProperty
+    @Min(0)
+    private int maxConnections = 0;
+
     TokenAuthenticator.Token build() {
       Caller caller =
           new Caller(
               name,
               new TopicPatterns(publish),
               new TopicPatterns(subscribe),
-              new RateLimit(rateLimit.perSecond, rateLimit.burst));
+              new RateLimit(rateLimit.perSecond, rateLimit.burst),
+              maxConnections == 0 ? DEFAULT_MAX_CONNECTIONS : maxConnections);
       return new TokenAuthenticator.Token(HexFormat.of().parseHex(sha256.toLowerCase()), caller);
     }
 

@@ -5,9 +5,16 @@ import io.pulsarproxy.core.RateLimiter.RateLimit;
 import io.pulsarproxy.core.TopicName;
 import java.security.Principal;
 
-/** An authenticated token: its name (never its secret), what it may do, and its rate limit. */
+/**
+ * An authenticated token: its name (never its secret), what it may do, its rate limit, and how many
+ * WebSocket and SSE connections it may hold at once.
+ */
 public record Caller(
-    String name, TopicPatterns publish, TopicPatterns subscribe, RateLimit rateLimit)
+    String name,
+    TopicPatterns publish,
+    TopicPatterns subscribe,
+    RateLimit rateLimit,
+    int maxConnections)
     implements Principal {
 
   @Override

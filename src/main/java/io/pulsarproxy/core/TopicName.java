@@ -17,6 +17,12 @@ public record TopicName(String value) {
           "invalid_topic",
           "topic may contain only letters, digits and the characters . _ - : (got an other character)");
     }
+    // No empty dot-separated part: "." and ".." cannot be addressed in a URL path (every HTTP
+    // stack folds them away), and "orders..x" or "orders." look like a different topic to people.
+    if (value.startsWith(".") || value.endsWith(".") || value.contains("..")) {
+      throw ApiException.badRequest(
+          "invalid_topic", "topic may not start or end with '.' nor contain '..'");
+    }
   }
 
   @Override

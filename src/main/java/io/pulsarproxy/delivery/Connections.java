@@ -1,6 +1,8 @@
 package io.pulsarproxy.delivery;
 
+import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -12,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The subscriber connections of this instance, by transport, and the one place that decides whether
- * a new one is admitted: not while draining, not past the cap.
+ * a new one is admitted: not while draining, not past the instance's cap (503), not past its
+ * token's cap (429). Long-polls hold no slot.
  */
 public final class Connections {
   /**
@@ -38,12 +41,15 @@ public final class Connections {
   }
 
   private final int max;
+  private final ProxyMetrics metrics;
   private final Map<Transport, Set<Outbound>> open = new EnumMap<>(Transport.class);
   private final AtomicInteger total = new AtomicInteger();
+  private final Map<String, AtomicInteger> byToken = new ConcurrentHashMap<>();
   private volatile boolean draining;
 
-  public Connections(int max) {
+  public Connections(int max, ProxyMetrics metrics) {
     this.max = max;
+    this.metrics = metrics;
     for (Transport t : Transport.values()) {
       open.put(t, ConcurrentHashMap.newKeySet());
     }
@@ -57,9 +63,12 @@ public final class Connections {
   }
 
   /**
-   * @throws ApiException 503 with {@code Retry-After} when no new subscriber may come in
+   * Checked before a connection is set up, so that a refusal is a plain HTTP answer.
+   *
+   * @throws ApiException 503 with {@code Retry-After} when this instance takes no new subscriber,
+   *     429 when the caller's token already holds its {@code maxConnections}
    */
-  public void requireAdmission() {
+  public void requireAdmission(Caller caller) {
     switch (admission()) {
       case DRAINING ->
           throw new ApiException(
@@ -75,6 +84,28 @@ public final class Connections {
               Map.of("Retry-After", "5"));
       case OK -> {}
     }
+    if (held(caller.name()) >= caller.maxConnections()) {
+      throw tokenFull(caller);
+    }
+  }
+
+  private ApiException tokenFull(Caller caller) {
+    metrics.meter(ProxyMetrics.TOKEN_CONNECTIONS_REFUSED, caller.name()).mark();
+    return new ApiException(
+        429,
+        "too_many_connections",
+        "token '"
+            + caller.name()
+            + "' holds its limit of "
+            + caller.maxConnections()
+            + " connections; close one or retry later",
+        Map.of("Retry-After", "5"));
+  }
+
+  /** WebSocket and SSE connections the token holds now. */
+  public int held(String token) {
+    AtomicInteger held = byToken.get(token);
+    return held == null ? 0 : held.get();
   }
 
   public int max() {
@@ -89,15 +120,31 @@ public final class Connections {
     return draining;
   }
 
-  public void opened(Transport transport, Outbound out) {
+  /**
+   * Registers an admitted connection of the caller's token; {@code out}'s identity names that
+   * token. The token's count is taken atomically here, so that upgrades racing past {@link
+   * #requireAdmission} cannot together pass the cap.
+   *
+   * @throws ApiException 429 when the token's cap was reached meanwhile; nothing is registered
+   */
+  public void opened(Caller caller, Transport transport, Outbound out) {
+    AtomicInteger held = byToken.computeIfAbsent(caller.name(), name -> new AtomicInteger());
+    if (held.incrementAndGet() > caller.maxConnections()) {
+      held.decrementAndGet();
+      throw tokenFull(caller);
+    }
     if (open.get(transport).add(out)) {
       total.incrementAndGet();
+    } else {
+      held.decrementAndGet();
     }
   }
 
+  /** Frees the connection's slots; does nothing for one that was never registered. */
   public void closed(Transport transport, Outbound out) {
     if (open.get(transport).remove(out)) {
       total.decrementAndGet();
+      byToken.get(out.identity().token()).decrementAndGet();
     }
   }
 

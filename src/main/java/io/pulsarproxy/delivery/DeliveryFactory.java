@@ -9,6 +9,7 @@ import io.dropwizard.validation.MinDataSize;
 import io.dropwizard.validation.MinDuration;
 import io.dropwizard.validation.ValidationMethod;
 import io.pulsarproxy.core.RetentionPolicy;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.resources.TopicResource;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.websocket.WebSocketSettings;
@@ -110,8 +111,8 @@ public class DeliveryFactory {
     return delivery;
   }
 
-  public Connections connections() {
-    return new Connections(maxConnections);
+  public Connections connections(ProxyMetrics metrics) {
+    return new Connections(maxConnections, metrics);
   }
 
   public WebSocketSettings webSocket() {

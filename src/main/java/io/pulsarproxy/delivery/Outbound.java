@@ -147,6 +147,7 @@ public abstract class Outbound {
     IDLE(1001, "idle_timeout"),
     DRAIN(1001, "draining"),
     DISCONNECTED(1008, "disconnected_by_operator"),
+    TOO_MANY_CONNECTIONS(1013, "too_many_connections"),
     SHUTDOWN(1001, "going_away");
 
     public final int code;

@@ -35,6 +35,8 @@ public final class PrometheusExport {
           ProxyMetrics.CONNECTIONS, "transport",
           ProxyMetrics.SUBSCRIPTIONS, "transport",
           ProxyMetrics.RATE_LIMITED, "token",
+          ProxyMetrics.TOKEN_CONNECTIONS_REFUSED, "token",
+          ProxyMetrics.TOKEN_CONNECTIONS, "token",
           ProxyMetrics.TOPIC_PUBLISHED, "topic");
 
   private PrometheusExport() {}

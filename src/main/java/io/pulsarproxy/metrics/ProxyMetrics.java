@@ -40,6 +40,12 @@ public final class ProxyMetrics {
   /** Labelled: token. */
   public static final String RATE_LIMITED = "pulsar.ratelimit.rejected";
 
+  /** Labelled: token. WebSocket and SSE connections refused at the token's maxConnections. */
+  public static final String TOKEN_CONNECTIONS_REFUSED = "pulsar.token-connections-refused";
+
+  /** Labelled: token. WebSocket and SSE connections the token holds. */
+  public static final String TOKEN_CONNECTIONS = "pulsar.token-connections";
+
   public static final String HOT_TIER_BYTES = "pulsar.hot-tier.bytes";
   public static final String HOT_TIER_ENTRIES = "pulsar.hot-tier.entries";
   public static final String STORE_COMMANDS = "pulsar.store.commands";

@@ -65,7 +65,7 @@ public class EventStreamResource {
     TopicName topic = new TopicName(topicParam);
     caller.requireSubscribe(topic);
     Delivery.From start = Delivery.From.parse(lastEventId != null ? lastEventId : from);
-    connections.requireAdmission();
+    connections.requireAdmission(caller);
     SseOutbound out =
         new SseOutbound(
             sink,
@@ -78,7 +78,7 @@ public class EventStreamResource {
                 request.getRemoteAddr() + ":" + request.getRemotePort()),
             metrics,
             () -> abort(request));
-    connections.opened(Connections.Transport.SSE, out);
+    connections.opened(caller, Connections.Transport.SSE, out);
     Subscription subscription;
     try {
       subscription = delivery.subscribe(out, topic, start);

@@ -19,6 +19,12 @@ import org.eclipse.jetty.util.Callback;
  * handlers: the server's, for requests no context took, and the servlet context's.
  */
 public final class JettyErrors {
+  /**
+   * A request attribute with the precise error word for a refusal the proxy asks Jetty to send (a
+   * refused WebSocket upgrade), instead of the generic word for its status.
+   */
+  public static final String ERROR_WORD = JettyErrors.class.getName() + ".error";
+
   private final ObjectMapper json;
 
   public JettyErrors(ObjectMapper json) {
@@ -38,7 +44,7 @@ public final class JettyErrors {
           int code,
           String message,
           Throwable cause) {
-        return writeJson(response, callback, code, message);
+        return writeJson(request, response, callback, code, message);
       }
     };
   }
@@ -56,13 +62,15 @@ public final class JettyErrors {
           int code,
           String message,
           Throwable cause) {
-        return writeJson(response, callback, code, message);
+        return writeJson(request, response, callback, code, message);
       }
     };
   }
 
-  private boolean writeJson(Response response, Callback callback, int code, String message) {
-    String error = ErrorBody.wordFor(code);
+  private boolean writeJson(
+      Request request, Response response, Callback callback, int code, String message) {
+    String error =
+        request.getAttribute(ERROR_WORD) instanceof String word ? word : ErrorBody.wordFor(code);
     String sentence = message == null || message.isBlank() ? error.replace('_', ' ') : message;
     byte[] body;
     try {

@@ -128,6 +128,7 @@ public final class PublishEndpoint implements Filter {
     Caller caller = null;
     try {
       requireMediaTypes(request);
+      refuseTokenInUrl(request);
       caller = authenticate(request);
       Published published = publish(route, caller, request);
       metrics.meter(ProxyMetrics.PUBLISH_ACCEPTED).mark(published.stored());
@@ -247,6 +248,38 @@ public final class PublishEndpoint implements Filter {
       int semicolon = range.indexOf(';');
       String type = (semicolon < 0 ? range : range.substring(0, semicolon)).strip();
       if (type.equals("*/*") || type.equalsIgnoreCase("application/*") || isJson(type)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A secret in a URL ends up in browser history and the logs of proxies in between, and every
+   * publisher can send the header; only event streams and WebSocket upgrades, which browsers open
+   * without headers, take {@code ?access_token=}. Refused before the token is even checked.
+   */
+  private static void refuseTokenInUrl(HttpServletRequest request) {
+    String query = request.getQueryString();
+    if (query != null && hasParameter(query, "access_token")) {
+      throw ApiException.badRequest(
+          "access_token_not_allowed",
+          "send the token as 'Authorization: Bearer <token>'; access_token in the URL is"
+              + " accepted only for WebSocket upgrades and event streams");
+    }
+  }
+
+  /** Whether a raw query string names a parameter; never reads a body, unlike getParameter. */
+  private static boolean hasParameter(String query, String name) {
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? pair : pair.substring(0, eq);
+      try {
+        key = URLDecoder.decode(key, StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        // a malformed escape: compare the raw name
+      }
+      if (key.equals(name)) {
         return true;
       }
     }

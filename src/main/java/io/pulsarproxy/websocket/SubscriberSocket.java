@@ -76,7 +76,14 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
                 String.valueOf(session.getRemoteSocketAddress())),
             metrics,
             settings.idleTimeout());
-    connections.opened(Connections.Transport.WEBSOCKET, out);
+    try {
+      connections.opened(caller, Connections.Transport.WEBSOCKET, out);
+    } catch (ApiException e) {
+      // Upgrades of one token raced past the check at upgrade; this one came in over the cap.
+      out.sendControl("error", frames.error(e.status(), e.error(), e.getMessage(), null));
+      out.close(Outbound.Close.TOO_MANY_CONNECTIONS);
+      return;
+    }
     for (UrlSubscription s : urlSubscriptions) {
       subscribe(s.topic().value(), s.from());
     }

@@ -9,6 +9,7 @@ import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
 import io.pulsarproxy.metrics.ProxyMetrics;
+import io.pulsarproxy.resources.JettyErrors;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -90,10 +91,10 @@ public final class SubscriberUpgrade implements JettyWebSocketCreator {
         throw ApiException.forbidden("token '" + caller.name() + "' may not subscribe");
       }
       List<SubscriberSocket.UrlSubscription> topics = urlTopics(request, caller);
-      connections.requireAdmission();
+      connections.requireAdmission(caller);
       return new SubscriberSocket(caller, delivery, connections, json, settings, metrics, topics);
     } catch (ApiException e) {
-      refuse(response, e);
+      refuse(request, response, e);
       return null;
     }
   }
@@ -142,9 +143,11 @@ public final class SubscriberUpgrade implements JettyWebSocketCreator {
     return topics;
   }
 
-  private static void refuse(JettyServerUpgradeResponse response, ApiException e) {
+  private static void refuse(
+      HttpServletRequest request, JettyServerUpgradeResponse response, ApiException e) {
     LOG.info("WebSocket upgrade refused: {} {}: {}", e.status(), e.error(), e.getMessage());
     e.headers().forEach(response::setHeader);
+    request.setAttribute(JettyErrors.ERROR_WORD, e.error());
     try {
       response.sendError(e.status(), e.getMessage());
     } catch (IOException io) {

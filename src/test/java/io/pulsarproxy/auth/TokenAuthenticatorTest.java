@@ -15,7 +15,8 @@ class TokenAuthenticatorTest {
             name,
             new TopicPatterns(List.of("*")),
             new TopicPatterns(List.of()),
-            new RateLimit(10, 10)));
+            new RateLimit(10, 10),
+            5));
   }
 
   @Test

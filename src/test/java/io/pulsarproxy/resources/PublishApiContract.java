@@ -426,13 +426,13 @@ abstract class PublishApiContract {
   @Test
   void publishTakesTheTokenFromTheHeaderOnlyNeverFromTheQuery() {
     // Query strings end up in proxies' and browsers' logs; only subscribers, whose browsers
-    // cannot set headers on a WebSocket, may send the token there.
+    // cannot set headers on a WebSocket or an EventSource, may send the token there.
     Reply r =
         http.postJson(
             "/api/v1/topics/" + topic + "/messages?access_token=" + PUBLISHER,
             null,
             "{\"payload\":1}");
-    assertError(r, 401, "unauthorized");
+    assertError(r, 400, "access_token_not_allowed");
     assertEquals(0, readAll(topic).size());
   }
 
