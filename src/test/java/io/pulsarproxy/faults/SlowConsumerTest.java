@@ -67,7 +67,7 @@ class SlowConsumerTest {
   static final DropwizardAppExtension<PulsarProxyConfiguration> APP =
       TestApps.valkey(
           VALKEY,
-          ConfigOverride.config("delivery.outboundQueue", "1MiB"),
+          ConfigOverride.config("delivery.outboundQueue", "128KiB"),
           // The hot tier is bounded on its own; kept small so that the heap shows backlogs.
           ConfigOverride.config("delivery.hotMaxSize", "2MiB"));
 
