@@ -49,6 +49,7 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 
 /** Wires Pulsar Proxy together; nothing else lives here. */
@@ -150,11 +151,17 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
         new EventStreamResource(
             delivery,
             connections,
+            // Elastic: a write blocked on a client that stopped reading holds its thread until
+            // the client is cut off (its backlog passes outboundQueue) or Jetty's idle timeout
+            // fails the write, and other streams must not wait for it. A stream has at most one
+            // write under way, so the threads are bounded by the open streams.
             environment
                 .lifecycle()
                 .executorService("sse-writer")
                 .minThreads(4)
-                .maxThreads(4)
+                .maxThreads(Integer.MAX_VALUE)
+                .workQueue(new SynchronousQueue<>())
+                .keepAliveTime(io.dropwizard.util.Duration.seconds(60))
                 .build(),
             deliveryConfig.outboundQueueBytes(),
             metrics);

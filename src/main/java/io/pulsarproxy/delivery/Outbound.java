@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One subscriber connection's way out, whatever its transport. Frames are handed to the transport
  * at once (it queues them in order); this counts the bytes not yet written, and a connection whose
- * backlog passes its limit is closed as a slow consumer, so memory stays bounded whatever the
- * client does. It can resume from its last id.
+ * backlog passes its limit is closed as a slow consumer, so memory stays bounded (the limit plus
+ * one hand-over) whatever the client does. It can resume from its last id.
  */
 public abstract class Outbound {
   public static final String SLOW_CONSUMER = "slow_consumer";
@@ -61,10 +61,14 @@ public abstract class Outbound {
     return topics;
   }
 
-  /** Sends a message frame; the transport may hold it until {@link #flush()}. */
-  final void send(Frame frame) {
+  /**
+   * Sends a message frame; the transport may hold it until {@link #flush()}.
+   *
+   * @param backlog the bytes not yet written when the hand-over this frame is part of began
+   */
+  final void send(Frame frame, long backlog) {
     int size = frame.utf8().length;
-    enqueue(size, () -> writeMessage(frame, written(size)));
+    enqueue(size, backlog, () -> writeMessage(frame, written(size)));
     delivered.mark();
     // One sample in 64: the histogram sees every subscriber without costing every send.
     if ((sendsSinceSample++ & 63) == 0) {
@@ -81,22 +85,27 @@ public abstract class Outbound {
 
   /** Sends a control frame ({@code subscribed}, {@code gap}, {@code error}, ...). */
   public final void sendControl(String type, String json) {
-    enqueue(json.length(), () -> writeControl(type, json, written(json.length())));
+    enqueue(
+        json.length(), pendingBytes.get(), () -> writeControl(type, json, written(json.length())));
   }
 
-  private void enqueue(long size, Runnable write) {
+  /**
+   * A hand-over (the frames the follower read in one go, or one frame) always fits, however large:
+   * only a backlog left from earlier hand-overs makes a slow consumer. Counting the hand-over too
+   * would cut healthy clients on every burst, above all event streams, whose writes start on
+   * another thread only after the whole hand-over is queued.
+   */
+  private void enqueue(long size, long backlog, Runnable write) {
     if (closed) {
       return;
     }
-    long pending = pendingBytes.addAndGet(size);
-    // One frame always fits an empty queue, however large: only a backlog makes a slow consumer.
-    if (pending > limit && pending != size) {
-      pendingBytes.addAndGet(-size);
+    if (backlog > limit) {
       LOG.info("Closing slow consumer {}: more than {} bytes not yet written", who, limit);
       slowConsumerCloses.mark();
       close(Close.SLOW_CONSUMER);
       return;
     }
+    pendingBytes.addAndGet(size);
     write.run();
   }
 

@@ -114,6 +114,7 @@ public final class Subscription {
       return;
     }
     long now = clock.millis();
+    long backlog = out.pendingBytes();
     boolean sent = false;
     for (Frame f : frames) {
       if (replay && !out.hasRoomForReplay()) {
@@ -122,7 +123,7 @@ public final class Subscription {
       if (f.id().compareTo(lastSent) > 0) {
         lastSent = f.id();
         if (!f.expiredAt(now)) {
-          out.send(f);
+          out.send(f, backlog);
           sent = true;
         }
       }

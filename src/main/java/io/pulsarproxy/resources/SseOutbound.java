@@ -14,7 +14,8 @@ import java.util.function.Supplier;
 
 /**
  * Frames out as Server-Sent Events. Jersey's sink writes in the calling thread, so writes are
- * queued and made, in order, on a small shared pool: the follower never waits on a slow client.
+ * queued and made, in order, on a shared pool: the follower never waits on a slow client. The pool
+ * grows rather than queues, so a write blocked on a stalled client never delays another stream.
  */
 final class SseOutbound extends Outbound {
   private final SseEventSink sink;

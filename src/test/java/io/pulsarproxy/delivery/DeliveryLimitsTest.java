@@ -212,4 +212,50 @@ class DeliveryLimitsTest {
       assertTrue(fast.isOpen());
     }
   }
+
+  @Test
+  void aBurstLargerThanTheQueueReachesAHealthyEventStreamWhole() throws Exception {
+    // The follower hands the 20 messages of one batch (160 KB) to the stream at once: more than
+    // the 64 KiB queue, but a burst into an empty queue, not a backlog.
+    java.net.http.HttpResponse<InputStream> stream =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                http.request("/api/v1/topics/" + topic + "/events", PUBLISHER)
+                    .header("Accept", "text/event-stream")
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, stream.statusCode());
+    java.util.concurrent.atomic.AtomicInteger received =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread reader =
+        new Thread(
+            () ->
+                new java.io.BufferedReader(
+                        new java.io.InputStreamReader(stream.body(), StandardCharsets.UTF_8))
+                    .lines()
+                    .filter(line -> line.startsWith("event:") && line.contains("message"))
+                    .forEach(line -> received.incrementAndGet()));
+    reader.setDaemon(true);
+    reader.start();
+    Thread.sleep(300); // subscribed
+    String payload = "\"" + "b".repeat(8000) + "\"";
+    StringBuilder batch = new StringBuilder("{\"messages\":[");
+    for (int j = 0; j < 20; j++) {
+      batch.append(j == 0 ? "" : ",").append("{\"payload\":").append(payload).append('}');
+    }
+    batch.append("]}");
+    assertEquals(
+        201,
+        http.postJson("/api/v1/topics/" + topic + "/messages/batch", PUBLISHER, batch.toString())
+            .status());
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (received.get() < 20 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    try {
+      assertEquals(20, received.get(), "messages received before the stream ended");
+    } finally {
+      stream.body().close();
+    }
+  }
 }
