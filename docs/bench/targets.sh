@@ -35,6 +35,7 @@ start_proxy() { # $1: store url, or empty for the memory store
     '-Ddw.auth.tokens[0].rateLimit.burst=100000000' \
     -Ddw.operations.noopEndpoint=true \
     -Ddw.delivery.maxConnections=30000 \
+    '-Ddw.auth.tokens[0].maxConnections=30000' \
     -jar "$JAR" server config.yml > target/bench/proxy.log 2>&1 &
   PROXY_PID=$!
   PIDS+=("$PROXY_PID")
