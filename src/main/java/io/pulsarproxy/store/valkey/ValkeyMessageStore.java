@@ -30,13 +30,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BuilderFactory;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.CommandObject;
-import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -63,7 +63,8 @@ public final class ValkeyMessageStore implements MessageStore {
   private static final Logger LOG = LoggerFactory.getLogger(ValkeyMessageStore.class);
 
   private final UnifiedJedis client;
-  private final Supplier<Jedis> tailConnection;
+  private final Function<Function<StreamEntry, StoredMessage>, MessageTail> tails;
+  private final ReplicaAcks replicaAcks;
   private final ObjectMapper json;
   private final RetentionPolicy retention;
   private final RetentionStorage retentionStorage;
@@ -76,7 +77,8 @@ public final class ValkeyMessageStore implements MessageStore {
 
   public ValkeyMessageStore(
       UnifiedJedis client,
-      Supplier<Jedis> tailConnection,
+      Function<Function<StreamEntry, StoredMessage>, MessageTail> tails,
+      ReplicaAcks replicaAcks,
       ObjectMapper json,
       RetentionPolicy retention,
       Duration dedupWindow,
@@ -84,7 +86,8 @@ public final class ValkeyMessageStore implements MessageStore {
       RetentionStorage retentionStorage,
       MetricRegistry metrics) {
     this.client = client;
-    this.tailConnection = tailConnection;
+    this.tails = tails;
+    this.replicaAcks = replicaAcks;
     this.json = json;
     this.retention = retention;
     this.retentionStorage = retentionStorage;
@@ -134,6 +137,9 @@ public final class ValkeyMessageStore implements MessageStore {
   }
 
   private Object evalAppend(List<String> keys, List<String> args) {
+    if (replicaAcks != null) {
+      return replicaAcks.eval(appendSha, appendScript, keys, args);
+    }
     try {
       return client.evalsha(appendSha, keys, args);
     } catch (JedisNoScriptException e) {
@@ -224,7 +230,7 @@ public final class ValkeyMessageStore implements MessageStore {
 
   @Override
   public MessageTail openTail() {
-    return new ValkeyTail(tailConnection, client, this::decode);
+    return tails.apply(this::decode);
   }
 
   /** One XINFO STREAM: length, first entry, last generated id, and whether anything was trimmed. */

@@ -1,5 +1,6 @@
 package io.pulsarproxy.store.valkey;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import io.dropwizard.core.setup.Environment;
@@ -7,13 +8,22 @@ import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDuration;
 import io.pulsarproxy.core.RetentionPolicy;
+import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageStoreFactory;
+import io.pulsarproxy.store.MessageTail;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -22,7 +32,12 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.util.JedisURIHelper;
 
 /**
@@ -70,6 +85,55 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
   private Duration poolWait = Duration.seconds(2);
 
   @JsonProperty @NotEmpty private String clientName = "pulsar-proxy";
+
+  /** How the proxy finds its Valkey: one server, a Sentinel-managed master, or a Cluster. */
+  public enum Mode {
+    @JsonProperty("standalone")
+    STANDALONE,
+    @JsonProperty("sentinel")
+    SENTINEL,
+    @JsonProperty("cluster")
+    CLUSTER
+  }
+
+  @JsonProperty @NotNull private Mode mode = Mode.STANDALONE;
+
+  /** Sentinel: the name the sentinels monitor the master under. */
+  @JsonProperty private String masterName = "";
+
+  /** Sentinel: host:port of some sentinels (a list, or one comma-separated string). */
+  @JsonProperty
+  @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+  private List<String> sentinels = List.of();
+
+  @JsonProperty private String sentinelUser = "";
+  @JsonProperty private String sentinelPassword = "";
+
+  /** Cluster: host:port of some nodes to discover the cluster from (seeds). */
+  @JsonProperty
+  @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+  private List<String> nodes = List.of();
+
+  /** Replicas that must have an append before it is acknowledged (WAIT); 0 = do not wait. */
+  @JsonProperty
+  @Min(0)
+  @Max(16)
+  private int replicaAcks = 0;
+
+  @JsonProperty
+  @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
+  private Duration replicaAckTimeout = Duration.seconds(1);
+
+  /** Cluster: blocking follower connections (and threads) per master node. */
+  @JsonProperty
+  @Min(1)
+  @Max(64)
+  private int followerConnectionsPerNode = 4;
+
+  /** Cluster: how long a follower connection with several slots blocks on one before sweeping. */
+  @JsonProperty
+  @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
+  private Duration followerPollInterval = Duration.milliseconds(10);
 
   public String getUrl() {
     return url;
@@ -135,13 +199,8 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
     pool.setTimeBetweenEvictionRuns(java.time.Duration.ofSeconds(5));
 
     JedisClientConfig clientConfig = config.build();
-    RedisClient client =
-        RedisClient.builder()
-            .hostAndPort(address)
-            .clientConfig(clientConfig)
-            .poolConfig(pool)
-            .build();
-    // The follower's own connection: its blocking reads may last the block time plus the timeout.
+    // The follower's own connections: their blocking reads may last the block time plus the
+    // timeout. The retention listener uses the same settings.
     JedisClientConfig tailConfig =
         DefaultJedisClientConfig.builder()
             .from(clientConfig)
@@ -150,16 +209,108 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
             .resp2()
             .blockingSocketTimeoutMillis((int) (commandTimeout.toMilliseconds() + 5_000))
             .build();
-    HostAndPort tailAddress = address;
-    String description =
-        (ssl ? "rediss://" : "redis://") + address.getHost() + ":" + address.getPort() + "/" + db;
+    java.time.Duration ackTimeout = java.time.Duration.ofMillis(replicaAckTimeout.toMilliseconds());
+    UnifiedJedis client;
+    Supplier<Jedis> dedicated;
+    Function<Function<StreamEntry, StoredMessage>, MessageTail> tails;
+    ReplicaAcks acks = null;
+    String description;
+    switch (mode) {
+      case SENTINEL -> {
+        if (masterName.isBlank() || sentinels.isEmpty()) {
+          throw new IllegalArgumentException(
+              "store.mode sentinel needs store.masterName and store.sentinels");
+        }
+        DefaultJedisClientConfig.Builder sentinelConfig =
+            DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) connectTimeout.toMilliseconds())
+                .socketTimeoutMillis((int) commandTimeout.toMilliseconds())
+                .clientName(clientName + "-sentinel");
+        if (ssl) {
+          sentinelConfig.sslOptions(SslOptions.defaults());
+        }
+        if (!sentinelPassword.isEmpty()) {
+          sentinelConfig.password(sentinelPassword);
+          if (!sentinelUser.isEmpty()) {
+            sentinelConfig.user(sentinelUser);
+          }
+        }
+        RedisSentinelClient sentinel =
+            RedisSentinelClient.builder()
+                .masterName(masterName)
+                .sentinels(addresses("store.sentinels", sentinels))
+                .clientConfig(clientConfig)
+                .sentinelClientConfig(sentinelConfig.build())
+                .poolConfig(pool)
+                .build();
+        client = sentinel;
+        // Asked again on every reconnect, so the follower and the listener move with failovers.
+        dedicated = () -> new Jedis(sentinel.getCurrentMaster(), tailConfig);
+        tails = decode -> new ValkeyTail(dedicated, sentinel, decode);
+        if (replicaAcks > 0) {
+          acks =
+              ReplicaAcks.single(
+                  replicaAcks,
+                  ackTimeout,
+                  () -> sentinel.getPrimaryNodesConnectionMap().values().iterator().next());
+        }
+        description = "sentinel " + masterName + " via " + String.join(",", sentinels);
+      }
+      case CLUSTER -> {
+        if (nodes.isEmpty()) {
+          throw new IllegalArgumentException("store.mode cluster needs store.nodes");
+        }
+        if (db != 0) {
+          throw new IllegalArgumentException("a Valkey Cluster has database 0 only");
+        }
+        RedisClusterClient cluster =
+            RedisClusterClient.builder()
+                .nodes(addresses("store.nodes", nodes))
+                .clientConfig(clientConfig)
+                .poolConfig(pool)
+                .topologyRefreshPeriod(java.time.Duration.ofSeconds(5))
+                .build();
+        client = cluster;
+        dedicated = new RotatingNodes(cluster, tailConfig);
+        int lanes = followerConnectionsPerNode;
+        java.time.Duration poll =
+            java.time.Duration.ofMillis(followerPollInterval.toMilliseconds());
+        tails = decode -> new ClusterTail(cluster, tailConfig, decode, lanes, poll);
+        if (replicaAcks > 0) {
+          acks = ReplicaAcks.cluster(replicaAcks, ackTimeout, cluster);
+        }
+        description = "cluster via " + String.join(",", nodes);
+      }
+      default -> {
+        RedisClient single =
+            RedisClient.builder()
+                .hostAndPort(address)
+                .clientConfig(clientConfig)
+                .poolConfig(pool)
+                .build();
+        client = single;
+        HostAndPort tailAddress = address;
+        dedicated = () -> new Jedis(tailAddress, tailConfig);
+        tails = decode -> new ValkeyTail(dedicated, single, decode);
+        if (replicaAcks > 0) {
+          acks = ReplicaAcks.single(replicaAcks, ackTimeout, single::getPool);
+        }
+        description =
+            (ssl ? "rediss://" : "redis://")
+                + address.getHost()
+                + ":"
+                + address.getPort()
+                + "/"
+                + db;
+      }
+    }
     ValkeyRetentionStorage retentionStorage =
-        new ValkeyRetentionStorage(
-            client, () -> new Jedis(tailAddress, tailConfig), environment.getObjectMapper());
+        new ValkeyRetentionStorage(client, dedicated, environment.getObjectMapper());
     ValkeyMessageStore store =
         new ValkeyMessageStore(
             client,
-            () -> new Jedis(tailAddress, tailConfig),
+            tails,
+            acks,
             environment.getObjectMapper(),
             retention,
             dedupWindow,
@@ -167,8 +318,62 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
             retentionStorage,
             environment.metrics());
     environment.lifecycle().manage(new ClientLifecycle(client, store));
-    LOG.info("Using the Valkey store at {} (pool of {})", description, poolSize);
+    LOG.info(
+        "Using the Valkey store at {} (pool of {}{})",
+        description,
+        poolSize,
+        mode == Mode.CLUSTER ? " per node" : "");
     return store;
+  }
+
+  private static Set<HostAndPort> addresses(String setting, List<String> entries) {
+    Set<HostAndPort> out = new LinkedHashSet<>();
+    for (String entry : entries) {
+      for (String one : entry.split(",")) {
+        String trimmed = one.trim();
+        if (trimmed.isEmpty()) {
+          continue;
+        }
+        int colon = trimmed.lastIndexOf(':');
+        try {
+          out.add(
+              new HostAndPort(
+                  trimmed.substring(0, colon), Integer.parseInt(trimmed.substring(colon + 1))));
+        } catch (RuntimeException e) {
+          throw new IllegalArgumentException(
+              setting + " entries must look like host:port, not " + trimmed);
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(setting + " is empty");
+    }
+    return out;
+  }
+
+  /**
+   * Connections for the retention listener in a cluster: PUBLISH reaches every node of a cluster,
+   * so any node will do, and each reconnect tries the next one in case this one died.
+   */
+  private static final class RotatingNodes implements Supplier<Jedis> {
+    private final RedisClusterClient cluster;
+    private final JedisClientConfig config;
+    private int next;
+
+    RotatingNodes(RedisClusterClient cluster, JedisClientConfig config) {
+      this.cluster = cluster;
+      this.config = config;
+    }
+
+    @Override
+    public synchronized Jedis get() {
+      List<String> known = new ArrayList<>(cluster.getClusterNodes().keySet());
+      if (known.isEmpty()) {
+        throw new JedisConnectionException("no cluster node known");
+      }
+      next = (next + 1) % known.size();
+      return new Jedis(HostAndPort.from(known.get(next)), config);
+    }
   }
 
   private static String firstNonEmpty(String a, String b) {
@@ -176,7 +381,7 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
   }
 
   /** Opens nothing eagerly, so the service starts while Valkey is down, and closes the pool. */
-  private record ClientLifecycle(RedisClient client, ValkeyMessageStore store) implements Managed {
+  private record ClientLifecycle(UnifiedJedis client, ValkeyMessageStore store) implements Managed {
     @Override
     public void start() {
       try {
