@@ -44,6 +44,12 @@ import redis.clients.jedis.util.JedisURIHelper;
  * {@code store: {type: valkey}}: Valkey or Redis 7+ through a pooled Jedis client. Connection
  * settings come from {@code url} when it is set (redis:// or rediss://, with user, password and
  * database in it), else from host, port and the other fields.
+ *
+ * <p>{@code mode} picks how the servers are found: {@code standalone} (one server, the default),
+ * {@code sentinel} (the master of {@code masterName} as the {@code sentinels} report it, followed
+ * through failovers) or {@code cluster} (a Valkey Cluster discovered from the {@code nodes} seeds).
+ * In sentinel and cluster modes the user, password and TLS settings apply to every data node; the
+ * host, port and database do not (a url's credentials still do).
  */
 @JsonTypeName("valkey")
 public class ValkeyStoreFactory implements MessageStoreFactory {
@@ -134,6 +140,10 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
   @JsonProperty
   @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
   private Duration followerPollInterval = Duration.milliseconds(10);
+
+  public Mode getMode() {
+    return mode;
+  }
 
   public String getUrl() {
     return url;
