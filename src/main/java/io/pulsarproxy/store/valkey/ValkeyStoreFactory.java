@@ -20,6 +20,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -225,9 +226,13 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
     Function<Function<StreamEntry, StoredMessage>, MessageTail> tails;
     ReplicaAcks acks = null;
     String description;
+    String sentinelSecret = Objects.requireNonNullElse(sentinelPassword, "");
+    String sentinelUserName = Objects.requireNonNullElse(sentinelUser, "");
+    List<String> sentinelList = Objects.requireNonNullElse(sentinels, List.of());
+    List<String> nodeList = Objects.requireNonNullElse(nodes, List.of());
     switch (mode) {
       case SENTINEL -> {
-        if (masterName.isBlank() || sentinels.isEmpty()) {
+        if (masterName == null || masterName.isBlank() || sentinelList.isEmpty()) {
           throw new IllegalArgumentException(
               "store.mode sentinel needs store.masterName and store.sentinels");
         }
@@ -239,16 +244,16 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
         if (ssl) {
           sentinelConfig.sslOptions(SslOptions.defaults());
         }
-        if (!sentinelPassword.isEmpty()) {
-          sentinelConfig.password(sentinelPassword);
-          if (!sentinelUser.isEmpty()) {
-            sentinelConfig.user(sentinelUser);
+        if (!sentinelSecret.isEmpty()) {
+          sentinelConfig.password(sentinelSecret);
+          if (!sentinelUserName.isEmpty()) {
+            sentinelConfig.user(sentinelUserName);
           }
         }
         RedisSentinelClient sentinel =
             RedisSentinelClient.builder()
                 .masterName(masterName)
-                .sentinels(addresses("store.sentinels", sentinels))
+                .sentinels(addresses("store.sentinels", sentinelList))
                 .clientConfig(clientConfig)
                 .sentinelClientConfig(sentinelConfig.build())
                 .poolConfig(pool)
@@ -264,10 +269,10 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
                   ackTimeout,
                   () -> sentinel.getPrimaryNodesConnectionMap().values().iterator().next());
         }
-        description = "sentinel " + masterName + " via " + String.join(",", sentinels);
+        description = "sentinel " + masterName + " via " + String.join(",", sentinelList);
       }
       case CLUSTER -> {
-        if (nodes.isEmpty()) {
+        if (nodeList.isEmpty()) {
           throw new IllegalArgumentException("store.mode cluster needs store.nodes");
         }
         if (db != 0) {
@@ -275,7 +280,7 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
         }
         RedisClusterClient cluster =
             RedisClusterClient.builder()
-                .nodes(addresses("store.nodes", nodes))
+                .nodes(addresses("store.nodes", nodeList))
                 .clientConfig(clientConfig)
                 .poolConfig(pool)
                 .topologyRefreshPeriod(java.time.Duration.ofSeconds(5))
@@ -289,7 +294,7 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
         if (replicaAcks > 0) {
           acks = ReplicaAcks.cluster(replicaAcks, ackTimeout, cluster);
         }
-        description = "cluster via " + String.join(",", nodes);
+        description = "cluster via " + String.join(",", nodeList);
       }
       default -> {
         RedisClient single =
