@@ -165,8 +165,9 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
     HostAndPort address;
     int db = database;
     boolean ssl = tls;
-    String userName = user;
-    String secret = password;
+    String userName = Objects.requireNonNullElse(user, "");
+    // An unset ${VALKEY_PASSWORD:-} in the config arrives as null.
+    String secret = Objects.requireNonNullElse(password, "");
     if (!url.isEmpty()) {
       URI uri;
       try {
