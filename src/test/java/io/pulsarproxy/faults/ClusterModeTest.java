@@ -10,6 +10,7 @@ import io.pulsarproxy.PulsarProxyApplication;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.DeliveryChecker;
 import io.pulsarproxy.testing.Http;
+import io.pulsarproxy.testing.ProxyProcess;
 import io.pulsarproxy.testing.ValkeyTestCluster;
 import io.pulsarproxy.testing.ValkeyTestServer;
 import io.pulsarproxy.testing.WsClient;
@@ -143,6 +144,25 @@ class ClusterModeTest {
       live.values().forEach(l -> l.forEach(WsClient::close));
     } finally {
       client.stop();
+    }
+  }
+
+  /** The shipped config.yml, switched to cluster mode by environment variables alone. */
+  @Test
+  void theShippedConfigRunsInClusterModeFromTheEnvironment() throws Exception {
+    try (ProxyProcess proxy =
+        ProxyProcess.start(Map.of("VALKEY_MODE", "cluster", "VALKEY_NODES", CLUSTER.seeds()))) {
+      proxy.awaitReady();
+      Http http = new Http(proxy.port());
+      String topic = "cl.shipped." + System.nanoTime();
+      assertEquals(
+          201,
+          http.postJson("/api/v1/topics/" + topic + "/messages", "pp-dev-token", "{\"payload\":7}")
+              .status());
+      String read =
+          http.get("/api/v1/topics/" + topic + "/messages?from=earliest", "pp-dev-token").body();
+      assertTrue(read.contains("\"payload\":7"), read);
+      assertTrue(proxy.log().contains("Using the Valkey store at cluster via"), proxy.log());
     }
   }
 
