@@ -108,7 +108,11 @@ class SentinelFailoverTest {
       DeliveryChecker checker = new DeliveryChecker();
       int count = 400;
       Thread producer = checker.publish(topic, count, Duration.ofMillis(10), seq -> http);
-      DeliveryChecker.sleep(Duration.ofMillis(1_500));
+      // Kill once publishing is under way (a loaded machine may take a while to get there).
+      long warm = System.nanoTime() + WAIT.toNanos();
+      while (checker.acked(topic).size() < 30 && System.nanoTime() < warm) {
+        Thread.sleep(50);
+      }
       int ackedBeforeKill = checker.acked(topic).size();
       MASTER.kill();
       // Once the replica is promoted, bring the old master back, as its supervisor would: the
