@@ -14,6 +14,7 @@ public record ErrorBody(int code, String error, String message) {
           Map.entry(404, "not_found"),
           Map.entry(405, "method_not_allowed"),
           Map.entry(406, "not_acceptable"),
+          Map.entry(408, "request_timeout"),
           Map.entry(413, "payload_too_large"),
           Map.entry(414, "uri_too_long"),
           Map.entry(415, "unsupported_media_type"),

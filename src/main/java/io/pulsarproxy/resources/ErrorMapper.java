@@ -8,6 +8,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import java.util.Map;
+import org.eclipse.jetty.http.HttpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,15 @@ public final class ErrorMapper implements ExceptionMapper<Throwable> {
       LOG.info("{} {}: {}", api.status(), api.error(), api.getMessage());
       return new Answer(new ErrorBody(api.status(), api.error(), api.getMessage()), api.headers());
     }
+    HttpException jetty = jettyRefusal(e);
+    if (jetty != null) {
+      // Jetty refused the request while it was read (a body trickled below the connector's
+      // minRequestDataPerSecond is a 408): the client's doing, never a 500.
+      int status = jetty.getCode();
+      String message = jetty.getReason() == null ? "the request was refused" : jetty.getReason();
+      LOG.info("{} {}: {}", status, ErrorBody.wordFor(status), message);
+      return new Answer(new ErrorBody(status, ErrorBody.wordFor(status), message), Map.of());
+    }
     if (e instanceof StoreUnavailableException) {
       LOG.warn("503 store_unavailable: {}", e.getMessage());
       return new Answer(
@@ -50,6 +60,16 @@ public final class ErrorMapper implements ExceptionMapper<Throwable> {
     return new Answer(
         new ErrorBody(500, "internal_error", "an internal error occurred; it has been logged"),
         Map.of());
+  }
+
+  /** The Jetty refusal behind {@code e}, if reading the request failed with one. */
+  private static HttpException jettyRefusal(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof HttpException http && http.getCode() >= 400 && http.getCode() < 500) {
+        return http;
+      }
+    }
+    return null;
   }
 
   @Override

@@ -33,18 +33,22 @@ public final class ValkeyTestServer implements AfterAllCallback, AutoCloseable {
   private final int port;
   private final Path dir;
   private final List<String> extraArgs;
+  private final Path configFile;
   private Process process;
 
   public ValkeyTestServer(String... extraArgs) {
-    this(findBinary(), List.of(extraArgs));
+    this(findBinary(), null, List.of(extraArgs));
   }
 
-  private ValkeyTestServer(String binary, List<String> extraArgs) {
+  private ValkeyTestServer(String binary, String config, List<String> extraArgs) {
     this.binary = binary;
     this.port = freePort();
     this.extraArgs = List.copyOf(extraArgs);
     try {
       this.dir = Files.createTempDirectory("pp-valkey-");
+      // Sentinel insists on a config file of its own, which it rewrites.
+      this.configFile =
+          config == null ? null : Files.writeString(dir.resolve("server.conf"), config);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -55,7 +59,12 @@ public final class ValkeyTestServer implements AfterAllCallback, AutoCloseable {
 
   /** A server from the binary bundled in the embedded-redis test dependency, whatever PATH has. */
   public static ValkeyTestServer bundled() {
-    return new ValkeyTestServer(bundledBinary(), List.of());
+    return new ValkeyTestServer(bundledBinary(), null, List.of());
+  }
+
+  /** A sentinel (started with its config file and {@code --sentinel}) with these config lines. */
+  public static ValkeyTestServer sentinel(String configLines) {
+    return new ValkeyTestServer(findBinary(), configLines, List.of("--sentinel"));
   }
 
   public String url() {
@@ -70,21 +79,24 @@ public final class ValkeyTestServer implements AfterAllCallback, AutoCloseable {
     if (process != null && process.isAlive()) {
       return;
     }
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(
-                binary,
-                "--port",
-                Integer.toString(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                dir.toString()));
+    List<String> command = new java.util.ArrayList<>(List.of(binary));
+    if (configFile != null) {
+      command.add(configFile.toString());
+    }
+    command.addAll(
+        List.of(
+            "--port",
+            Integer.toString(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            dir.toString()));
     command.addAll(extraArgs);
+
     try {
       process =
           new ProcessBuilder(command)

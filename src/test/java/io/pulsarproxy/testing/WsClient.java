@@ -79,6 +79,11 @@ public final class WsClient implements Session.Listener.AutoDemanding, AutoClose
     session.sendBinary(ByteBuffer.wrap(bytes), Callback.NOOP);
   }
 
+  /** The next frame, or null after the timeout. */
+  public JsonNode poll(Duration timeout) throws InterruptedException {
+    return frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   /** The next frame, or an assertion failure after the timeout. */
   public JsonNode next(Duration timeout) throws InterruptedException {
     JsonNode frame = frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -9,15 +9,16 @@ import java.time.Duration;
 
 /**
  * {@code store: {type: auto}}: the Valkey store when {@code url} is set (the shipped config fills
- * it from {@code VALKEY_URL}), else the in-memory store. Lets one config.yml serve both a laptop
- * and production.
+ * it from {@code VALKEY_URL}) or {@code mode} is sentinel or cluster, else the in-memory store.
+ * Lets one config.yml serve both a laptop and production.
  */
 @JsonTypeName("auto")
 public class AutoStoreFactory extends ValkeyStoreFactory {
   @Override
   public MessageStore build(
       Environment environment, RetentionPolicy retention, Duration dedupWindow) {
-    return getUrl().isEmpty()
+    // Sentinel and cluster modes name their servers elsewhere than in url.
+    return getUrl().isEmpty() && getMode() == Mode.STANDALONE
         ? new MemoryStoreFactory().build(environment, retention, dedupWindow)
         : super.build(environment, retention, dedupWindow);
   }

@@ -30,13 +30,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BuilderFactory;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.CommandObject;
-import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -64,7 +64,9 @@ public final class ValkeyMessageStore implements MessageStore {
 
   private final UnifiedJedis client;
   private final PipelinedWriter writer;
-  private final Supplier<Jedis> tailConnection;
+  private final Function<Function<StreamEntry, StoredMessage>, MessageTail> tails;
+  private final ReplicaAcks replicaAcks;
+  private final String announceChannel;
   private final ObjectMapper json;
   private final RetentionPolicy retention;
   private final RetentionStorage retentionStorage;
@@ -78,7 +80,9 @@ public final class ValkeyMessageStore implements MessageStore {
   public ValkeyMessageStore(
       UnifiedJedis client,
       PipelinedWriter writer,
-      Supplier<Jedis> tailConnection,
+      Function<Function<StreamEntry, StoredMessage>, MessageTail> tails,
+      ReplicaAcks replicaAcks,
+      String announceChannel,
       ObjectMapper json,
       RetentionPolicy retention,
       Duration dedupWindow,
@@ -87,7 +91,9 @@ public final class ValkeyMessageStore implements MessageStore {
       MetricRegistry metrics) {
     this.client = client;
     this.writer = writer;
-    this.tailConnection = tailConnection;
+    this.tails = tails;
+    this.replicaAcks = replicaAcks;
+    this.announceChannel = announceChannel;
     this.json = json;
     this.retention = retention;
     this.retentionStorage = retentionStorage;
@@ -114,7 +120,7 @@ public final class ValkeyMessageStore implements MessageStore {
     args.add(Long.toString(r.maxAge().toMillis()));
     args.add(Long.toString(dedupWindow.toMillis()));
     args.add(Integer.toString(messages.size()));
-    args.add(ValkeyTail.CHANNEL);
+    args.add(announceChannel == null ? "" : announceChannel);
     args.add(topic.value());
     for (NewMessage m : messages) {
       if (m.deduplicate()) {
@@ -138,10 +144,19 @@ public final class ValkeyMessageStore implements MessageStore {
     return results;
   }
 
-  /** Appends of concurrent requests share round trips through the {@link PipelinedWriter}. */
+  /**
+   * Appends of concurrent requests share round trips through the {@link PipelinedWriter} where
+   * there is one; with {@code replicaAcks} each append waits for its replicas on its own
+   * connection.
+   */
   private Object evalAppend(List<String> keys, List<String> args) {
+    if (replicaAcks != null) {
+      return replicaAcks.eval(appendSha, appendScript, keys, args);
+    }
     try {
-      return writer.execute(pipeline -> pipeline.evalsha(appendSha, keys, args));
+      return writer != null
+          ? writer.execute(pipeline -> pipeline.evalsha(appendSha, keys, args))
+          : client.evalsha(appendSha, keys, args);
     } catch (JedisNoScriptException e) {
       // The server restarted or its script cache was flushed: EVAL caches it again.
       return client.eval(appendScript, keys, args);
@@ -230,7 +245,7 @@ public final class ValkeyMessageStore implements MessageStore {
 
   @Override
   public MessageTail openTail() {
-    return new ValkeyTail(tailConnection, client, this::decode);
+    return tails.apply(this::decode);
   }
 
   /** One XINFO STREAM: length, first entry, last generated id, and whether anything was trimmed. */
