@@ -68,8 +68,13 @@ final class RawSubscribers implements AutoCloseable {
     if (server.getAddress() != null && server.getAddress().isLoopbackAddress()) {
       // One source address has about 28,000 ephemeral ports: spread loopback connections over
       // 127.0.0.1, .2, ... so a run can hold more than that.
+      // The first address is left to connect(), which picks ports per destination; an explicit
+      // bind picks them per source and runs out sooner.
       int n = opened.getAndIncrement();
-      channel.bind(new InetSocketAddress("127.0.0." + (1 + n / PORTS_PER_SOURCE_ADDRESS), 0));
+      if (n >= PORTS_PER_SOURCE_ADDRESS) {
+        channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+        channel.bind(new InetSocketAddress("127.0.0." + (1 + n / PORTS_PER_SOURCE_ADDRESS), 0));
+      }
     }
     channel.connect(server);
     byte[] key = new byte[16];
