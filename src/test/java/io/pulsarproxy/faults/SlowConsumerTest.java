@@ -4,13 +4,13 @@ import static io.pulsarproxy.testing.Http.PUBLISHER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.Gauge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.AppProbes;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
@@ -19,7 +19,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -96,8 +95,8 @@ class SlowConsumerTest {
       for (int i = 0; i < 2; i++) {
         healthy.add(Healthy.eventStream(port, topic));
       }
-      awaitGauge("pulsar.connections.websocket", 4);
-      awaitGauge("pulsar.connections.sse", 2);
+      AppProbes.awaitGauge(APP, "pulsar.connections.websocket", 4, Duration.ofSeconds(10));
+      AppProbes.awaitGauge(APP, "pulsar.connections.sse", 2, Duration.ofSeconds(10));
       Thread.sleep(500); // the event streams subscribe just after they are counted
       Producer producer = new Producer(new Http(port), topic);
       producer.start();
@@ -106,7 +105,7 @@ class SlowConsumerTest {
       healthy.forEach(Healthy::resetLatencies);
       Thread.sleep(BASELINE.toMillis());
       long[] baseline = p99s(healthy);
-      long heapBefore = heapAfterGc();
+      long heapBefore = AppProbes.heapAfterGc();
       long closesBefore = slowConsumerCloses();
       healthy.forEach(Healthy::resetLatencies);
 
@@ -131,9 +130,9 @@ class SlowConsumerTest {
       Thread.sleep(3_000);
       long[] during = p99s(healthy);
       long closes = slowConsumerCloses() - closesBefore;
-      awaitGauge("pulsar.connections.websocket", 4);
-      awaitGauge("pulsar.connections.sse", 2);
-      long heapDuring = heapAfterGc();
+      AppProbes.awaitGauge(APP, "pulsar.connections.websocket", 4, Duration.ofSeconds(10));
+      AppProbes.awaitGauge(APP, "pulsar.connections.sse", 2, Duration.ofSeconds(10));
+      long heapDuring = AppProbes.heapAfterGc();
       int sent = producer.finish();
 
       System.out.printf(
@@ -435,26 +434,5 @@ class SlowConsumerTest {
 
   private static long slowConsumerCloses() {
     return APP.getEnvironment().metrics().meter("pulsar.delivery.slow-consumer-closes").getCount();
-  }
-
-  private static void awaitGauge(String name, int expected) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (gauge(name) != expected && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertEquals(expected, gauge(name), name);
-  }
-
-  private static int gauge(String name) {
-    Gauge<?> g = APP.getEnvironment().metrics().getGauges().get(name);
-    return ((Number) g.getValue()).intValue();
-  }
-
-  private static long heapAfterGc() throws InterruptedException {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      Thread.sleep(200);
-    }
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 }

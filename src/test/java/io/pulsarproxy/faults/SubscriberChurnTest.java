@@ -4,20 +4,19 @@ import static io.pulsarproxy.testing.Http.PUBLISHER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.Gauge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.AppProbes;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
 import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
 import io.pulsarproxy.testing.WsClient;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -113,7 +112,7 @@ class SubscriberChurnTest {
       clients.add(new Client(i, kind, port));
     }
     warmUp(port);
-    long heapBefore = heapAfterGc();
+    long heapBefore = AppProbes.heapAfterGc();
 
     Http publisher = new Http(port);
     AtomicInteger acknowledged = new AtomicInteger();
@@ -213,9 +212,9 @@ class SubscriberChurnTest {
             "pulsar.connections.sse",
             "pulsar.subscriptions.websocket",
             "pulsar.subscriptions.sse")) {
-      awaitGauge(gauge, 0);
+      AppProbes.awaitGauge(APP, gauge, 0, Duration.ofSeconds(15));
     }
-    long heapAfter = heapAfterGc();
+    long heapAfter = AppProbes.heapAfterGc();
     System.out.printf(
         "churn: heap after GC %d MiB before, %d MiB after (tolerance %d MiB)%n",
         heapBefore >> 20, heapAfter >> 20, HEAP_TOLERANCE_BYTES >> 20);
@@ -594,27 +593,6 @@ class SubscriberChurnTest {
     if (refusedConnects.incrementAndGet() <= 5) {
       refusals.add(transport + ": " + failure);
     }
-  }
-
-  private static void awaitGauge(String name, int expected) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (gauge(name) != expected && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
-    assertEquals(expected, gauge(name), name);
-  }
-
-  private static int gauge(String name) {
-    Gauge<?> g = APP.getEnvironment().metrics().getGauges().get(name);
-    return ((Number) g.getValue()).intValue();
-  }
-
-  private static long heapAfterGc() throws InterruptedException {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      Thread.sleep(200);
-    }
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   private static long rand(long from, long to) {
