@@ -100,6 +100,7 @@ final class FanoutScenario {
             .put("rate_per_s", o.rate())
             .put("seconds", Math.round(seconds * 10) / 10.0)
             .put("subscribe_seconds", Math.round(connectSeconds * 100) / 100.0)
+            .put("published_sent", publisher.sent())
             .put("published_acked", publisher.ackedTotal())
             .put("publish_errors", publisher.errors())
             .put("delivered", delivered.get())

@@ -3,6 +3,7 @@ package io.pulsarproxy.cli.perf;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -19,6 +20,14 @@ final class RatePublisher {
   private final AtomicLongArray acked;
   private final Map<Integer, AtomicLong> errors = new ConcurrentHashMap<>();
   private final AtomicLong inFlight = new AtomicLong();
+
+  /**
+   * At most this many publishes in flight: the JDK's HttpClient opens a connection for every
+   * request it cannot put on an idle one, and thousands of them failed before reaching the proxy.
+   */
+  private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
+
+  private static final int MAX_IN_FLIGHT = 64;
   private long sent;
 
   RatePublisher(PerfClient client, List<String> topics, int payloadBytes) {
@@ -37,16 +46,21 @@ final class RatePublisher {
     long elapsed;
     while ((elapsed = System.nanoTime() - start) < nanos) {
       long due = (long) (elapsed / 1e9 * rate);
-      while (sent < due) {
+      while (sent < due && System.nanoTime() - start < nanos) {
+        if (!acquireSlot(start + nanos - System.nanoTime())) {
+          break; // the proxy is slower than the rate: the report shows fewer sent than offered
+        }
         int topic = (int) (sent % topics.size());
         inFlight.incrementAndGet();
+        // The time it was due, not the time a slot came free: waiting counts as latency.
+        long dueAt = start + (long) (sent * 1e9 / rate);
         client
             .publish(
-                topics.get(topic),
-                "{\"payload\":{\"sent\":" + System.nanoTime() + ",\"pad\":\"" + pad + "\"}}")
+                topics.get(topic), "{\"payload\":{\"sent\":" + dueAt + ",\"pad\":\"" + pad + "\"}}")
             .whenComplete(
                 (status, failure) -> {
                   inFlight.decrementAndGet();
+                  slots.release();
                   int code = failure != null ? -1 : status;
                   if (code == 201) {
                     acked.incrementAndGet(topic);
@@ -60,6 +74,15 @@ final class RatePublisher {
       PerfClient.sleep(1);
     }
     return (System.nanoTime() - start) / 1e9;
+  }
+
+  private boolean acquireSlot(long maxWaitNanos) {
+    try {
+      return slots.tryAcquire(Math.max(0, maxWaitNanos), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Waits up to {@code seconds} for every publish to be answered. */
