@@ -3,6 +3,7 @@ package io.pulsarproxy;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDuration;
+import io.pulsarproxy.resources.PublishRequestLog;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.util.List;
@@ -40,6 +41,12 @@ public class OperationsFactory {
 
   @JsonProperty private boolean noopEndpoint = false;
 
+  /** Which publishes the request log records: all, or (shipped) only those refused or failed. */
+  @JsonProperty
+  @NotNull
+  @Pattern(regexp = "(?i)all|failures", message = "must be 'all' or 'failures'")
+  private String publishRequestLog = "failures";
+
   public String adminTokenSha256() {
     return adminTokenSha256 == null ? "" : adminTokenSha256;
   }
@@ -66,6 +73,10 @@ public class OperationsFactory {
 
   public List<String> metricTopics() {
     return metricTopics;
+  }
+
+  public PublishRequestLog.Policy publishRequestLog() {
+    return PublishRequestLog.Policy.parse(publishRequestLog);
   }
 
   /** Whether {@code POST /api/v1/noop} is served: the framework's ceiling, for perf baselines. */

@@ -28,9 +28,11 @@ import io.pulsarproxy.metrics.PrometheusExport;
 import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.resources.ErrorMapper;
 import io.pulsarproxy.resources.EventStreamResource;
+import io.pulsarproxy.resources.InlinePublishing;
 import io.pulsarproxy.resources.JettyErrors;
 import io.pulsarproxy.resources.NoopResource;
-import io.pulsarproxy.resources.PublishEndpoint;
+import io.pulsarproxy.resources.PublishHandler;
+import io.pulsarproxy.resources.PublishRequestLog;
 import io.pulsarproxy.resources.TopicResource;
 import io.pulsarproxy.resources.UnreadBodyDrainer;
 import io.pulsarproxy.store.MessageStore;
@@ -51,6 +53,8 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 /** Wires Pulsar Proxy together; nothing else lives here. */
 public class PulsarProxyApplication extends Application<PulsarProxyConfiguration> {
@@ -111,8 +115,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
         .addServerLifecycleListener(server -> server.setErrorHandler(jettyErrors.forServer()));
     // Bodies refused unread are drained up to a bound, so clients see the answer.
     environment.jersey().register(new UnreadBodyDrainer(limits.maxBatchBytes() + (4L << 20)));
-    PublishEndpoint publish =
-        new PublishEndpoint(
+    PublishHandler publish =
+        new PublishHandler(
             store,
             parser,
             rateLimiter,
@@ -122,10 +126,26 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
             environment.getObjectMapper(),
             metrics,
             Set.copyOf(operations.metricTopics()));
+    // Ahead of the servlets in the application context: publishing never enters the servlet
+    // layer. At the top of the server: publishes run on the selector thread that read them,
+    // everything else on the pool. The request log keeps the publishes the policy asks for.
+    environment.getApplicationContext().insertHandler(publish);
+    InlinePublishing inline = new InlinePublishing(store.appendsAsynchronously());
+    PublishRequestLog.Policy logPolicy = operations.publishRequestLog();
     environment
-        .servlets()
-        .addFilter("publish", publish)
-        .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/api/v1/*");
+        .lifecycle()
+        .addEventListener(
+            new LifeCycle.Listener() {
+              @Override
+              public void lifeCycleStarting(LifeCycle event) {
+                if (event instanceof Server server) {
+                  server.insertHandler(inline);
+                  if (server.getRequestLog() != null) {
+                    server.setRequestLog(new PublishRequestLog(server.getRequestLog(), logPolicy));
+                  }
+                }
+              }
+            });
     if (operations.noopEndpoint()) {
       environment.jersey().register(new NoopResource());
     }

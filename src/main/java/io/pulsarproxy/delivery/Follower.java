@@ -9,6 +9,7 @@ import io.pulsarproxy.store.StoreUnavailableException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,15 @@ final class Follower {
   private final Clock clock;
   private final Map<TopicName, EntryId> positions = new ConcurrentHashMap<>();
   private final Object topicsChanged = new Object();
+  private boolean topicSetChanged = true; // guarded by topicsChanged
+
+  /**
+   * The positions as the follower thread passes them to the tail: the same map for as long as the
+   * followed topics stay the same (the tail then compares nothing per topic), a new one when they
+   * change. Only the follower thread touches it.
+   */
+  private Map<TopicName, EntryId> snapshot = Map.of();
+
   private volatile MessageTail tail;
   private volatile boolean running;
   private volatile long lastReadMillis;
@@ -70,6 +80,7 @@ final class Follower {
       }
       hotTier.startCovering(topic, end);
       positions.put(topic, end);
+      topicSetChanged = true;
       topicsChanged.notifyAll();
     }
     MessageTail t = tail;
@@ -80,7 +91,9 @@ final class Follower {
 
   void unfollow(TopicName topic) {
     synchronized (topicsChanged) {
-      positions.remove(topic);
+      if (positions.remove(topic) != null) {
+        topicSetChanged = true;
+      }
       hotTier.drop(topic);
     }
   }
@@ -115,7 +128,6 @@ final class Follower {
   private void run() {
     boolean failing = false;
     while (running) {
-      Map<TopicName, EntryId> snapshot;
       synchronized (topicsChanged) {
         while (running && positions.isEmpty()) {
           lastReadMillis = clock.millis();
@@ -126,7 +138,10 @@ final class Follower {
             return;
           }
         }
-        snapshot = Map.copyOf(positions);
+        if (topicSetChanged) {
+          snapshot = new HashMap<>(positions);
+          topicSetChanged = false;
+        }
       }
       if (!running) {
         return;
@@ -166,6 +181,7 @@ final class Follower {
       if (positions.replace(topic, last) == null) {
         return;
       }
+      snapshot.replace(topic, last);
       try {
         hotTier.append(topic, frames);
       } catch (RuntimeException e) {

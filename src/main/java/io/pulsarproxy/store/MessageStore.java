@@ -8,6 +8,7 @@ import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where messages live: one append-only log per topic with retention, deduplication by producer
@@ -21,6 +22,28 @@ public interface MessageStore {
    * duplicates) or, on an exception, the caller must treat the outcome as unknown.
    */
   List<AppendResult> append(TopicName topic, List<NewMessage> messages);
+
+  /**
+   * {@link #append} without holding the caller's thread where the store can: the future completes
+   * once the store has accepted the messages (or fails as {@code append} would throw). Its
+   * completions may run on a store thread and must not block.
+   */
+  default CompletableFuture<List<AppendResult>> appendAsync(
+      TopicName topic, List<NewMessage> messages) {
+    try {
+      return CompletableFuture.completedFuture(append(topic, messages));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Whether {@link #appendAsync} never waits on I/O, so that a selector thread may call it; false
+   * when it does the blocking {@link #append} in place.
+   */
+  default boolean appendsAsynchronously() {
+    return false;
+  }
 
   /**
    * Reads up to {@code limit} entries with ids greater than {@code after}, oldest first, including

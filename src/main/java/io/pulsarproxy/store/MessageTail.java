@@ -14,7 +14,9 @@ public interface MessageTail extends AutoCloseable {
 
   /**
    * Waits up to {@code maxWait} for entries after the given positions and returns those found (at
-   * most {@code countPerTopic} per topic, oldest first), or an empty map.
+   * most {@code countPerTopic} per topic, oldest first), or an empty map. The caller passes the
+   * same map instance for as long as the followed topics stay the same (updating its positions
+   * between reads) and a new instance when they change; the tail must not modify it.
    *
    * @throws StoreUnavailableException when the store cannot be read
    */

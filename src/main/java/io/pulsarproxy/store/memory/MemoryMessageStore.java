@@ -45,6 +45,12 @@ public final class MemoryMessageStore implements MessageStore {
     this.dedupWindow = dedupWindow;
   }
 
+  /** Appends are in-memory work that never waits on I/O. */
+  @Override
+  public boolean appendsAsynchronously() {
+    return true;
+  }
+
   @Override
   public List<AppendResult> append(TopicName topic, List<NewMessage> messages) {
     TopicLog log = topics.computeIfAbsent(topic, t -> new TopicLog());

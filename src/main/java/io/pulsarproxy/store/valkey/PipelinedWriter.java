@@ -64,6 +64,20 @@ final class PipelinedWriter implements AutoCloseable {
     return c.await(timeoutNanos);
   }
 
+  /**
+   * Queues {@code command} on the next pipeline without waiting: the future completes on a writer
+   * thread once Valkey has replied, or fails (with a {@link JedisException}) when the command
+   * failed, or no writer took it within the timeout. Callers must not block in its completions.
+   */
+  <T> CompletableFuture<T> submit(Function<AbstractPipeline, Response<T>> command) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new JedisException("the store is closed"));
+    }
+    Command<T> c = new Command<>(command);
+    queue.add(c);
+    return c.future;
+  }
+
   private void writeLoop() {
     List<Command<?>> batch = new ArrayList<>();
     while (!closed) {
@@ -74,7 +88,11 @@ final class PipelinedWriter implements AutoCloseable {
         }
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
-        batch.removeIf(c -> !c.claim()); // callers that gave up before it was sent
+        long now = System.nanoTime();
+        // Callers that gave up before it was sent; asynchronous ones that waited too long fail
+        // here, so no timer per command is needed (a writer is never blocked past the socket
+        // timeout, so it gets here in time).
+        batch.removeIf(c -> !c.claim() || c.failIfOlderThan(now - timeoutNanos));
         if (!batch.isEmpty()) {
           send(batch);
         }
@@ -118,6 +136,7 @@ final class PipelinedWriter implements AutoCloseable {
   private static final class Command<T> {
     final Function<AbstractPipeline, Response<T>> queue;
     final CompletableFuture<T> future = new CompletableFuture<>();
+    final long queuedNanos = System.nanoTime();
 
     /** Set by the writer that sends it, or by a caller giving up before that: never both. */
     final AtomicBoolean claimed = new AtomicBoolean();
@@ -128,6 +147,19 @@ final class PipelinedWriter implements AutoCloseable {
 
     boolean claim() {
       return claimed.compareAndSet(false, true);
+    }
+
+    /** Fails a claimed command queued before {@code deadline}; true when it did. */
+    boolean failIfOlderThan(long deadline) {
+      if (queuedNanos - deadline >= 0) {
+        return false;
+      }
+      future.completeExceptionally(
+          new JedisException(
+              "the store took no command for "
+                  + (System.nanoTime() - queuedNanos) / 1_000_000
+                  + " ms"));
+      return true;
     }
 
     /** Queues the command; the returned action completes it once the pipeline has synced. */

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -112,6 +113,61 @@ public final class ValkeyMessageStore implements MessageStore {
 
   @Override
   public List<AppendResult> append(TopicName topic, List<NewMessage> messages) {
+    AppendCall append = appendCall(topic, messages);
+    return append.results(call(() -> evalAppend(append.keys(), append.args())));
+  }
+
+  /**
+   * Without replica acks, the append rides the next pipeline and the future completes on the writer
+   * thread from Valkey's reply: no request thread waits for it.
+   */
+  @Override
+  public CompletableFuture<List<AppendResult>> appendAsync(
+      TopicName topic, List<NewMessage> messages) {
+    if (!appendsAsynchronously()) {
+      return MessageStore.super.appendAsync(topic, messages);
+    }
+    AppendCall append = appendCall(topic, messages);
+    long start = System.nanoTime();
+    return writer
+        .submit(pipeline -> pipeline.evalsha(appendSha, append.keys(), append.args()))
+        .handle(
+            (reply, failure) -> {
+              commands.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+              if (failure == null) {
+                return append.results(reply);
+              }
+              if (failure instanceof JedisNoScriptException) {
+                // The script cache was flushed (a restart): once, on this writer thread.
+                return append.results(
+                    call(() -> client.eval(appendScript, append.keys(), append.args())));
+              }
+              errors.mark();
+              throw new StoreUnavailableException(
+                  "Valkey at " + description + ": " + failure.getMessage(), failure);
+            });
+  }
+
+  @Override
+  public boolean appendsAsynchronously() {
+    return writer != null && replicaAcks == null;
+  }
+
+  /** One call of append.lua: its keys and arguments, and how to read its reply. */
+  private record AppendCall(List<String> keys, List<String> args, List<NewMessage> messages) {
+    List<AppendResult> results(Object raw) {
+      List<?> reply = (List<?>) raw;
+      List<AppendResult> results = new ArrayList<>(messages.size());
+      for (int i = 0; i < messages.size(); i++) {
+        EntryId id = EntryId.ofStored((String) reply.get(2 * i));
+        boolean duplicate = ((Long) reply.get(2 * i + 1)) == 1L;
+        results.add(new AppendResult(id, messages.get(i).messageId(), duplicate));
+      }
+      return results;
+    }
+  }
+
+  private AppendCall appendCall(TopicName topic, List<NewMessage> messages) {
     List<String> keys = new ArrayList<>();
     keys.add(ValkeyKeys.stream(topic));
     Retention r = retention.forTopic(topic);
@@ -134,14 +190,7 @@ public final class ValkeyMessageStore implements MessageStore {
       args.add(Integer.toString(fields.size()));
       args.addAll(fields);
     }
-    List<?> reply = (List<?>) call(() -> evalAppend(keys, args));
-    List<AppendResult> results = new ArrayList<>(messages.size());
-    for (int i = 0; i < messages.size(); i++) {
-      EntryId id = EntryId.ofStored((String) reply.get(2 * i));
-      boolean duplicate = ((Long) reply.get(2 * i + 1)) == 1L;
-      results.add(new AppendResult(id, messages.get(i).messageId(), duplicate));
-    }
-    return results;
+    return new AppendCall(keys, args, messages);
   }
 
   /**

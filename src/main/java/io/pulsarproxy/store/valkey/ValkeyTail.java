@@ -51,6 +51,13 @@ final class ValkeyTail implements MessageTail {
   private static final Logger LOG = LoggerFactory.getLogger(ValkeyTail.class);
   private static final long FULL_READ_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /**
+   * The follower reads at least once a second while it follows anything; a listener that has seen
+   * no read for this long stops listening until the next one, so that an instance with no
+   * subscribers pays nothing for the announcements of every publish.
+   */
+  private static final long IDLE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(3);
+
   private final Supplier<Jedis> connect;
   private final UnifiedJedis pool;
   private final Function<StreamEntry, StoredMessage> decode;
@@ -63,6 +70,14 @@ final class ValkeyTail implements MessageTail {
   private Jedis connection;
   private volatile long clientId = -1;
   private Set<TopicName> lastFollowed = Set.of();
+  private Map<TopicName, EntryId> lastAfter;
+  private Set<TopicName> newlyFollowed = Set.of();
+
+  /** The topics followed, as announced: announcements of any other topic are dropped unread. */
+  private volatile Set<String> followedNames = Set.of();
+
+  private volatile long lastReadNanos = System.nanoTime();
+  private final Object listenerGate = new Object();
   private boolean fullReadDue = true;
   private long nextFullRead;
 
@@ -80,16 +95,43 @@ final class ValkeyTail implements MessageTail {
   public Map<TopicName, List<StoredMessage>> read(
       Map<TopicName, EntryId> after, int countPerTopic, Duration maxWait) {
     try {
+      noteFollowed(after);
       Map<TopicName, List<StoredMessage>> found =
           subscribed
               ? readChanged(after, countPerTopic, maxWait)
               : xread(after, after.keySet(), countPerTopic, maxWait);
       lastFollowed = after.keySet();
+      newlyFollowed = Set.of();
       return found;
     } catch (JedisException e) {
       fullReadDue = true;
       closeConnection();
       throw new StoreUnavailableException("following streams: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The follower passes the same map for as long as the followed topics stay the same; only a new
+   * one is compared with the last, so a read with thousands of followed topics costs nothing per
+   * topic that did not change. Runs before the read, so no announcement after it is dropped.
+   */
+  private void noteFollowed(Map<TopicName, EntryId> after) {
+    lastReadNanos = System.nanoTime();
+    if (after != lastAfter) {
+      Set<TopicName> added = new HashSet<>();
+      Set<String> names = new HashSet<>();
+      for (TopicName t : after.keySet()) {
+        names.add(t.value());
+        if (!lastFollowed.contains(t)) {
+          added.add(t); // an announcement may have come before it was followed
+        }
+      }
+      newlyFollowed = added;
+      followedNames = names;
+      lastAfter = after;
+    }
+    synchronized (listenerGate) {
+      listenerGate.notifyAll(); // a listener that went idle listens again
     }
   }
 
@@ -105,11 +147,7 @@ final class ValkeyTail implements MessageTail {
       due.addAll(after.keySet());
       takeChanged(); // this read covers them
     } else {
-      for (TopicName t : after.keySet()) {
-        if (!lastFollowed.contains(t)) {
-          due.add(t); // an announcement may have come before it was followed
-        }
-      }
+      due.addAll(newlyFollowed);
       long waitNanos = Math.min(maxWait.toNanos(), nextFullRead - now);
       for (String topic : due.isEmpty() ? awaitChanged(waitNanos) : takeChanged()) {
         TopicName t = new TopicName(topic);
@@ -200,9 +238,17 @@ final class ValkeyTail implements MessageTail {
     }
   }
 
-  /** The listener: subscribes, collects announced topics, and resubscribes after a failure. */
+  /**
+   * The listener: subscribes, collects announced topics of followed topics, and resubscribes after
+   * a failure; while the follower reads nothing, it unsubscribes and waits for the next read.
+   */
   private void listen() {
     while (running) {
+      awaitReads();
+      if (!running) {
+        return;
+      }
+      boolean idle = false;
       try (Jedis c = connect.get()) {
         listenerConnection = c;
         c.subscribe(
@@ -217,10 +263,15 @@ final class ValkeyTail implements MessageTail {
 
               @Override
               public void onMessage(String channel, String topic) {
-                markChanged(topic);
+                if (followedNames.contains(topic)) {
+                  markChanged(topic);
+                } else if (System.nanoTime() - lastReadNanos > IDLE_AFTER_NANOS) {
+                  unsubscribe(); // nothing followed here: stop receiving every append
+                }
               }
             },
             CHANNEL);
+        idle = running;
       } catch (RuntimeException e) {
         if (running) {
           LOG.debug("Announcement listener reconnecting: {}", e.getMessage());
@@ -229,9 +280,23 @@ final class ValkeyTail implements MessageTail {
         subscribed = false;
         listenerConnection = null;
       }
-      if (running) {
+      if (running && !idle) {
         wakeUp(); // a read waiting for announcements must fall back to blocking reads
         sleep(Duration.ofMillis(500));
+      }
+    }
+  }
+
+  /** Waits while the follower reads nothing (it follows no topic). */
+  private void awaitReads() {
+    synchronized (listenerGate) {
+      while (running && System.nanoTime() - lastReadNanos > IDLE_AFTER_NANOS) {
+        try {
+          listenerGate.wait(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
     }
   }
@@ -259,6 +324,9 @@ final class ValkeyTail implements MessageTail {
   public void close() {
     running = false;
     wakeUp();
+    synchronized (listenerGate) {
+      listenerGate.notifyAll();
+    }
     Jedis l = listenerConnection;
     if (l != null) {
       try {

@@ -1,6 +1,8 @@
 package io.pulsarproxy.resources;
 
+import com.codahale.metrics.Meter;
 import com.codahale.metrics.Timer;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pulsarproxy.api.BatchResult;
@@ -18,22 +20,22 @@ import io.pulsarproxy.core.RateLimiter;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.store.MessageStore;
-import jakarta.servlet.Filter;
-import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * The publish API: {@code POST /api/v1/topics/{topic}/messages[/batch]} and {@code POST
@@ -41,12 +43,14 @@ import java.util.concurrent.TimeUnit;
  * permission, body within its size limit, every message valid, rate limit, then one append to the
  * store; the answer is sent only after the store has accepted the messages.
  *
- * <p>It is a servlet filter in front of Jersey rather than a Jersey resource because publishing is
- * the proxy's hottest request: Jersey's own per-request work (matching, filters, injection, entity
- * providers) cost more CPU than the whole publish path, and halved the requests a core could serve.
- * Every other request passes through to Jersey untouched.
+ * <p>It is a Jetty handler inside the application context, ahead of the servlets, because
+ * publishing is the proxy's hottest request: Jersey's per-request work cost more CPU than the whole
+ * publish path, and the servlet layer (its request wrappers, filters and blocking output) most of
+ * the rest. Nothing waits on a thread here: the body is read as it arrives, the append rides the
+ * store's next pipeline, and the answer is written from the store's reply. Every other request
+ * passes through to the servlets untouched.
  */
-public final class PublishEndpoint implements Filter {
+public final class PublishHandler extends Handler.Wrapper {
   private static final String TOPICS = "/api/v1/topics/";
   private static final String MESSAGES = "/messages";
   private static final String BATCH = "/batch";
@@ -64,12 +68,13 @@ public final class PublishEndpoint implements Filter {
   private final ProxyMetrics metrics;
   private final Set<String> labelledTopics;
   private final Timer latency;
+  private final Meter accepted;
   private final long drainLimit;
 
   /**
    * @param labelledTopics topics that get a metric of their own (ops list them in config)
    */
-  public PublishEndpoint(
+  public PublishHandler(
       MessageStore store,
       MessageParser parser,
       RateLimiter rateLimiter,
@@ -91,13 +96,17 @@ public final class PublishEndpoint implements Filter {
     this.metrics = metrics;
     this.labelledTopics = labelledTopics;
     this.latency = metrics.timer(ProxyMetrics.PUBLISH_LATENCY);
-    // Bodies refused unread are drained up to this, so clients see the answer (see below).
+    this.accepted = metrics.meter(ProxyMetrics.PUBLISH_ACCEPTED);
+    // Bodies refused unread are drained up to this, so clients see the answer (see Exchange).
     this.drainLimit = limits.maxBatchBytes() + (4L << 20);
   }
 
   /** Which publish request a path is, or null for any other request. */
-  private record Route(String topic, boolean batch) {
-    static Route of(String path) {
+  record Route(String topic, boolean batch) {
+    static Route of(String method, String path) {
+      if (!"POST".equals(method) || path == null) {
+        return null;
+      }
       if (path.startsWith(TOPICS)) {
         boolean batch = path.endsWith(MESSAGES + BATCH);
         String tail = batch ? MESSAGES + BATCH : MESSAGES;
@@ -115,81 +124,168 @@ public final class PublishEndpoint implements Filter {
   }
 
   @Override
-  public void doFilter(ServletRequest req, ServletResponse resp, FilterChain chain)
-      throws IOException, ServletException {
-    HttpServletRequest request = (HttpServletRequest) req;
-    Route route = "POST".equals(request.getMethod()) ? Route.of(request.getRequestURI()) : null;
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    // The raw path, as sent: a segment of dots must reach the topic rule, not be resolved away.
+    Route route = Route.of(request.getMethod(), request.getHttpURI().getPath());
     if (route == null) {
-      chain.doFilter(req, resp);
-      return;
+      return super.handle(request, response, callback);
     }
-    HttpServletResponse response = (HttpServletResponse) resp;
-    long started = System.nanoTime();
-    Caller caller = null;
-    try {
-      requireMediaTypes(request);
-      refuseTokenInUrl(request);
-      caller = authenticate(request);
-      Published published = publish(route, caller, request);
-      metrics.meter(ProxyMetrics.PUBLISH_ACCEPTED).mark(published.stored());
-      if (labelledTopics.contains(published.topic().value())) {
-        // Dots separate name segments; the label value carries them as underscores.
-        metrics
-            .meter(ProxyMetrics.TOPIC_PUBLISHED, published.topic().value().replace('.', '_'))
-            .mark(published.stored());
+    new Exchange(route, request, response, callback).start();
+    return true;
+  }
+
+  /**
+   * One publish request on its way through: checks on the headers, the body as it arrives, the
+   * append, the answer. Each step runs on whichever thread completed the one before.
+   */
+  private final class Exchange {
+    private final Route route;
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final long started = System.nanoTime();
+    private Caller caller;
+    private TopicName topic;
+    private boolean bodyRead;
+    private boolean closeAfter; // the body was not read to its end: the connection is unusable
+
+    Exchange(Route route, Request request, Response response, Callback callback) {
+      this.route = route;
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
+    }
+
+    void start() {
+      try {
+        HttpFields headers = request.getHeaders();
+        requireMediaTypes(headers);
+        refuseTokenInUrl(request.getHttpURI().getQuery());
+        caller = authenticate(headers.get(HttpHeader.AUTHORIZATION));
+        if (route.topic() != null) {
+          topic = new TopicName(decodeSegment(route.topic()));
+          caller.requirePublish(topic);
+        }
+        long limit = route.batch() ? limits.maxBatchBytes() : limits.maxMessageBytes();
+        if (request.getLength() > limit) {
+          throw JsonBodyReader.tooLarge(limit);
+        }
+        RequestBody.read(
+            request, (int) limit, limit, (read, failure) -> bodyRead(read, failure, limit));
+      } catch (Throwable e) {
+        fail(e);
       }
-      write(response, published.status(), published.body(), Map.of());
-    } catch (Throwable e) { // every refusal, and anything unexpected, as its JSON answer
+    }
+
+    private void bodyRead(RequestBody.Read read, Throwable failure, long limit) {
+      bodyRead = true;
+      try {
+        if (failure != null) {
+          closeAfter = true;
+          throw failure;
+        }
+        if (read.bytes() == null) {
+          closeAfter = !read.complete();
+          throw JsonBodyReader.tooLarge(limit);
+        }
+        JsonNode body = bodyReader.parse(read.bytes());
+        if (topic == null) {
+          topic = topicInBody(body);
+          caller.requirePublish(topic);
+        } else if (route.batch()) {
+          requireSameTopic(body, topic);
+        }
+        List<NewMessage> messages =
+            route.batch() ? parseBatch(body, topic) : List.of(parser.parse(body, topic, ""));
+        rateLimiter.acquire(caller.name(), caller.rateLimit(), messages.size());
+        store.appendAsync(topic, messages).whenComplete(this::appended);
+      } catch (Throwable e) {
+        fail(e);
+      }
+    }
+
+    private void appended(List<AppendResult> results, Throwable failure) {
+      if (failure != null) {
+        fail(
+            failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure);
+        return;
+      }
+      int stored = 0;
+      List<PublishResult> views = new ArrayList<>(results.size());
+      for (AppendResult r : results) {
+        views.add(view(topic, r));
+        stored += r.duplicate() ? 0 : 1;
+      }
+      accepted.mark(stored);
+      if (labelledTopics.contains(topic.value())) {
+        // Dots separate name segments; the label value carries them as underscores.
+        metrics.meter(ProxyMetrics.TOPIC_PUBLISHED, topic.value().replace('.', '_')).mark(stored);
+      }
+      if (route.batch()) {
+        respond(201, new BatchResult(views), Map.of());
+      } else {
+        respond(results.get(0).duplicate() ? 200 : 201, views.get(0), Map.of());
+      }
+    }
+
+    /**
+     * Every refusal, and anything unexpected, as its JSON answer. A body not yet read is read (and
+     * dropped) first, up to a bound: Jetty closes a connection whose request body is still arriving
+     * after the answer, and a keep-alive client that sent the body late (Java's HttpClient does)
+     * would see its next request fail. Past the bound, the answer closes.
+     */
+    private void fail(Throwable e) {
       ErrorMapper.Answer answer = errors.answer(e);
       metrics.meter(ProxyMetrics.PUBLISH_REJECTED, answer.body().error()).mark();
       if ("rate_limited".equals(answer.body().error()) && caller != null) {
         metrics.meter(ProxyMetrics.RATE_LIMITED, caller.name()).mark();
       }
-      Map<String, String> headers = answer.headers();
-      if (!drainBody(request)) {
-        headers = new java.util.HashMap<>(headers);
-        headers.put("Connection", "close");
+      if (bodyRead) {
+        respond(answer.body().code(), answer.body(), closing(answer.headers(), closeAfter));
+        return;
       }
-      write(response, answer.body().code(), answer.body(), headers);
-    } finally {
+      bodyRead = true;
+      RequestBody.read(
+          request,
+          0,
+          drainLimit,
+          (read, failure) ->
+              respond(
+                  answer.body().code(),
+                  answer.body(),
+                  closing(answer.headers(), failure != null || !read.complete())));
+    }
+
+    private static Map<String, String> closing(Map<String, String> headers, boolean close) {
+      if (!close) {
+        return headers;
+      }
+      Map<String, String> closing = new HashMap<>(headers);
+      closing.put("Connection", "close");
+      return closing;
+    }
+
+    private void respond(int status, Object body, Map<String, String> headers) {
+      byte[] bytes;
+      try {
+        bytes = json.writeValueAsBytes(body);
+      } catch (JsonProcessingException e) {
+        callback.failed(e); // records of strings always serialise
+        return;
+      }
+      response.setStatus(status);
+      HttpFields.Mutable out = response.getHeaders();
+      headers.forEach(out::put);
+      out.put(HttpHeader.CONTENT_TYPE, "application/json");
+      out.put(HttpHeader.CONTENT_LENGTH, bytes.length);
       latency.update(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+      response.write(true, ByteBuffer.wrap(bytes), callback);
     }
   }
 
-  /** The answer to a publish: its status, its body, and how many messages were newly stored. */
-  private record Published(int status, Object body, TopicName topic, int stored) {}
-
-  private Published publish(Route route, Caller caller, HttpServletRequest request) {
-    TopicName topic = null;
-    if (route.topic() != null) {
-      topic = new TopicName(decodeSegment(route.topic()));
-      caller.requirePublish(topic);
-    }
-    long limit = route.batch() ? limits.maxBatchBytes() : limits.maxMessageBytes();
-    JsonNode body;
-    try {
-      body = bodyReader.read(request.getInputStream(), request.getContentLengthLong(), limit);
-    } catch (IOException e) {
-      throw ApiException.badRequest("unreadable_body", "the request body could not be read");
-    }
-    if (topic == null) {
-      topic = topicInBody(body);
-      caller.requirePublish(topic);
-    } else if (route.batch()) {
-      requireSameTopic(body, topic);
-    }
-    return route.batch() ? publishMany(caller, topic, body) : publishOne(caller, topic, body);
-  }
-
-  private Published publishOne(Caller caller, TopicName topic, JsonNode message) {
-    NewMessage parsed = parser.parse(message, topic, "");
-    rateLimiter.acquire(caller.name(), caller.rateLimit(), 1);
-    AppendResult result = store.append(topic, List.of(parsed)).get(0);
-    return new Published(
-        result.duplicate() ? 200 : 201, view(topic, result), topic, result.duplicate() ? 0 : 1);
-  }
-
-  private Published publishMany(Caller caller, TopicName topic, JsonNode batch) {
+  private List<NewMessage> parseBatch(JsonNode batch, TopicName topic) {
     if (!batch.isObject()) {
       throw ApiException.unprocessable("a batch must be an object with a \"messages\" array");
     }
@@ -210,27 +306,19 @@ public final class PublishEndpoint implements Filter {
     for (int i = 0; i < items.size(); i++) {
       messages.add(parser.parse(items.get(i), topic, "messages[" + i + "]: "));
     }
-    rateLimiter.acquire(caller.name(), caller.rateLimit(), messages.size());
-    List<AppendResult> appended = store.append(topic, messages);
-    List<PublishResult> results = new ArrayList<>(appended.size());
-    int stored = 0;
-    for (AppendResult r : appended) {
-      results.add(view(topic, r));
-      stored += r.duplicate() ? 0 : 1;
-    }
-    return new Published(201, new BatchResult(results), topic, stored);
+    return messages;
   }
 
   /** 415 for a body not declared JSON, 406 for a client that accepts no JSON. */
-  private static void requireMediaTypes(HttpServletRequest request) {
-    String type = request.getContentType();
+  private static void requireMediaTypes(HttpFields headers) {
+    String type = headers.get(HttpHeader.CONTENT_TYPE);
     if (type != null && !isJson(type)) {
       throw new ApiException(
           415,
           ErrorBody.wordFor(415),
           "the request body must be JSON (Content-Type: application/json)");
     }
-    String accept = request.getHeader("Accept");
+    String accept = headers.get(HttpHeader.ACCEPT);
     if (accept != null && !accept.isBlank() && !acceptsJson(accept)) {
       throw new ApiException(
           406, ErrorBody.wordFor(406), "this endpoint answers application/json only");
@@ -259,8 +347,7 @@ public final class PublishEndpoint implements Filter {
    * publisher can send the header; only event streams and WebSocket upgrades, which browsers open
    * without headers, take {@code ?access_token=}. Refused before the token is even checked.
    */
-  private static void refuseTokenInUrl(HttpServletRequest request) {
-    String query = request.getQueryString();
+  private static void refuseTokenInUrl(String query) {
     if (query != null && hasParameter(query, "access_token")) {
       throw ApiException.badRequest(
           "access_token_not_allowed",
@@ -287,8 +374,7 @@ public final class PublishEndpoint implements Filter {
   }
 
   /** The bearer token of the Authorization header; 401 with a challenge when it is not known. */
-  private Caller authenticate(HttpServletRequest request) {
-    String header = request.getHeader("Authorization");
+  private Caller authenticate(String header) {
     int space = header == null ? -1 : header.indexOf(' ');
     if (space > 0 && header.substring(0, space).equalsIgnoreCase("Bearer")) {
       Caller caller = authenticator.authenticate(header.substring(space + 1).strip()).orElse(null);
@@ -325,41 +411,6 @@ public final class PublishEndpoint implements Filter {
       throw ApiException.badRequest("invalid_topic", "a path segment of dots is not a topic");
     }
     return decoded;
-  }
-
-  /**
-   * Reads what is left of a refused request's body, up to a bound, before the answer goes out.
-   * Without this, Jetty closes a connection whose request body is still arriving after the answer,
-   * and a keep-alive client that sent the body late (Java's HttpClient does) sees its next request
-   * fail. Returns false when the body was larger than the bound: the answer then closes.
-   */
-  private boolean drainBody(HttpServletRequest request) {
-    byte[] buffer = new byte[8192];
-    long drained = 0;
-    try {
-      InputStream body = request.getInputStream();
-      int n;
-      while ((n = body.read(buffer)) >= 0) {
-        drained += n;
-        if (drained > drainLimit) {
-          return false;
-        }
-      }
-      return true;
-    } catch (IOException | IllegalStateException e) {
-      return false;
-    }
-  }
-
-  private void write(
-      HttpServletResponse response, int status, Object body, Map<String, String> headers)
-      throws IOException {
-    byte[] bytes = json.writeValueAsBytes(body);
-    response.setStatus(status);
-    headers.forEach(response::setHeader);
-    response.setContentType("application/json");
-    response.setContentLength(bytes.length);
-    response.getOutputStream().write(bytes);
   }
 
   private static PublishResult view(TopicName topic, AppendResult r) {
