@@ -24,7 +24,7 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 final class PipelinedWriter implements AutoCloseable {
   /** Two writers keep one pipeline on the wire while the other's replies are read. */
-  private static final int WRITERS = 2;
+  private static final int WRITERS = 1;
 
   /** Bounds a round trip's size, so one batch cannot hold the next commands for long. */
   private static final int MAX_BATCH = 512;
@@ -33,6 +33,13 @@ final class PipelinedWriter implements AutoCloseable {
   private final long timeoutNanos;
   private final BlockingQueue<Command<?>> queue = new LinkedBlockingQueue<>();
   private final List<Thread> writers = new ArrayList<>();
+  private final java.util.concurrent.ExecutorService completer =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "valkey-replies");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile boolean closed;
 
   /**
@@ -105,19 +112,22 @@ final class PipelinedWriter implements AutoCloseable {
   }
 
   private void send(List<Command<?>> batch) {
+    List<Runnable> completions = new ArrayList<>(batch.size());
     try (AbstractPipeline pipeline = client.pipelined()) {
-      List<Runnable> completions = new ArrayList<>(batch.size());
       for (Command<?> c : batch) {
         completions.add(c.queueOn(pipeline));
       }
       pipeline.sync();
-      completions.forEach(Runnable::run);
     } catch (RuntimeException e) {
       // The connection failed (or none was free): every command of this round trip fails alike.
       for (Command<?> c : batch) {
         c.future.completeExceptionally(e);
       }
+      return;
     }
+    // Completing answers the callers (an asynchronous publish writes its response here): on the
+    // completer thread, so that this writer sends the next round trip meanwhile.
+    completer.execute(() -> completions.forEach(Runnable::run));
   }
 
   @Override
@@ -126,6 +136,7 @@ final class PipelinedWriter implements AutoCloseable {
     for (Thread writer : writers) {
       writer.interrupt();
     }
+    completer.shutdown();
     JedisException closing = new JedisException("the store is closed");
     Command<?> c;
     while ((c = queue.poll()) != null) {
