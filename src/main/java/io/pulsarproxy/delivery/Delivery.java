@@ -293,7 +293,7 @@ public final class Delivery implements Managed {
     if (interest == null) {
       return;
     }
-    lanes.forEach(interest.subscriptions, s -> s.offerLive(frames));
+    lanes.deliver(interest.subscriptions, frames);
     for (Waiter w : interest.waiters) {
       replays.execute(w::retry);
     }

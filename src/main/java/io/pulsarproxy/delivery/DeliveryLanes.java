@@ -1,63 +1,101 @@
 package io.pulsarproxy.delivery;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.function.Consumer;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The threads that hand live frames to subscribers. A fan-out to a thousand connections is a
  * thousand socket writes; on the follower's one thread the last subscriber waited for all the
  * others, so the writes are spread over a few lanes instead. A connection always uses the same lane
  * and a lane runs its work in order, so each subscriber still gets its frames in order.
+ *
+ * <p>A lane takes every hand-over waiting for it at once and flushes each connection once, after
+ * all of them: when the lane falls behind (a burst, a machine busy elsewhere) several messages
+ * leave in one write instead of one write each, so it catches up instead of falling further back.
  */
 final class DeliveryLanes {
-  private final ExecutorService[] lanes;
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryLanes.class);
+
+  /** At most this many hand-overs between two flushes, so the first waits for no more. */
+  private static final int MAX_COALESCED = 64;
+
+  private record HandOver(List<Subscription> subscriptions, List<Frame> frames) {}
+
+  private final List<LinkedBlockingQueue<HandOver>> queues = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile boolean running = true;
 
   DeliveryLanes(int count) {
-    lanes = new ExecutorService[count];
     for (int i = 0; i < count; i++) {
-      String name = "delivery-lane-" + i;
-      lanes[i] =
-          Executors.newSingleThreadExecutor(
-              r -> {
-                Thread t = new Thread(r, name);
-                t.setDaemon(true);
-                return t;
-              });
+      LinkedBlockingQueue<HandOver> queue = new LinkedBlockingQueue<>();
+      Thread t = new Thread(() -> run(queue), "delivery-lane-" + i);
+      t.setDaemon(true);
+      queues.add(queue);
+      threads.add(t);
+      t.start();
     }
   }
 
   /** The lane of a connection: fixed for its lifetime. */
   int laneOf(Outbound out) {
-    return Math.floorMod(System.identityHashCode(out), lanes.length);
+    return Math.floorMod(System.identityHashCode(out), queues.size());
   }
 
-  /** Runs {@code action} for every subscription, each on its connection's lane. */
-  void forEach(Iterable<Subscription> subscriptions, Consumer<Subscription> action) {
-    if (lanes.length == 1) {
-      lanes[0].execute(() -> subscriptions.forEach(action));
-      return;
-    }
-    List<List<Subscription>> byLane = new ArrayList<>(lanes.length);
-    for (int i = 0; i < lanes.length; i++) {
+  /** Offers {@code frames} to every subscription, each on its connection's lane. */
+  void deliver(Iterable<Subscription> subscriptions, List<Frame> frames) {
+    int count = queues.size();
+    List<List<Subscription>> byLane = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
       byLane.add(new ArrayList<>());
     }
     for (Subscription s : subscriptions) {
       byLane.get(s.lane()).add(s);
     }
-    for (int i = 0; i < lanes.length; i++) {
+    for (int i = 0; i < count; i++) {
       List<Subscription> mine = byLane.get(i);
       if (!mine.isEmpty()) {
-        lanes[i].execute(() -> mine.forEach(action));
+        queues.get(i).add(new HandOver(mine, frames));
       }
     }
   }
 
-  void stop() {
-    for (ExecutorService lane : lanes) {
-      lane.shutdownNow();
+  private void run(LinkedBlockingQueue<HandOver> queue) {
+    List<HandOver> batch = new ArrayList<>();
+    Set<Outbound> written = Collections.newSetFromMap(new IdentityHashMap<>());
+    while (running) {
+      try {
+        batch.add(queue.take());
+      } catch (InterruptedException e) {
+        return;
+      }
+      queue.drainTo(batch, MAX_COALESCED - 1);
+      for (HandOver h : batch) {
+        for (Subscription s : h.subscriptions()) {
+          try {
+            if (s.offerLive(h.frames())) {
+              written.add(s.outbound());
+            }
+          } catch (RuntimeException e) {
+            LOG.error("Delivering to {} failed; it goes on", s.outbound().identity(), e);
+          }
+        }
+      }
+      for (Outbound out : written) {
+        out.flush();
+      }
+      batch.clear();
+      written.clear();
     }
+  }
+
+  void stop() {
+    running = false;
+    threads.forEach(Thread::interrupt);
   }
 }

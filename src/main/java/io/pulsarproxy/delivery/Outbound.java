@@ -7,6 +7,7 @@ import io.pulsarproxy.metrics.ProxyMetrics;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,13 +15,24 @@ import org.slf4j.LoggerFactory;
 /**
  * One subscriber connection's way out, whatever its transport. Frames are handed to the transport
  * at once (it queues them in order); this counts the bytes not yet written, and a connection whose
- * backlog passes its limit is closed as a slow consumer, so memory stays bounded (the limit plus
- * one hand-over) whatever the client does. It can resume from its last id.
+ * backlog passes its limit while its socket takes nothing, or passes four times the limit, is
+ * closed as a slow consumer, so memory stays bounded (four times the limit plus one hand-over)
+ * whatever the client does. It can resume from its last id.
  */
 public abstract class Outbound {
   public static final String SLOW_CONSUMER = "slow_consumer";
 
   private static final Logger LOG = LoggerFactory.getLogger(Outbound.class);
+
+  /**
+   * A backlog past the limit cuts a connection only once its socket has taken nothing for this
+   * long: a client that reads as fast as its socket allows, but falls behind while the machine is
+   * overloaded (a proxy just started, its JIT still compiling), keeps up again and is not cut.
+   */
+  static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+  /** Past this many times the limit a connection is cut however it drains: memory stays bounded. */
+  static final int HARD_LIMIT_FACTOR = 4;
 
   private final long limit;
   private final Identity who;
@@ -29,6 +41,10 @@ public abstract class Outbound {
   private final Histogram deliveryLatency;
   private int sendsSinceSample;
   private final AtomicLong pendingBytes = new AtomicLong();
+
+  /** When the socket last took bytes, or when a backlog began: how long it has been stalled. */
+  private volatile long progressNanos = System.nanoTime();
+
   private final Set<TopicName> topics = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -93,24 +109,36 @@ public abstract class Outbound {
    * A hand-over (the frames the follower read in one go, or one frame) always fits, however large:
    * only a backlog left from earlier hand-overs makes a slow consumer. Counting the hand-over too
    * would cut healthy clients on every burst, above all event streams, whose writes start on
-   * another thread only after the whole hand-over is queued.
+   * another thread only after the whole hand-over is queued. The backlog is what the socket has
+   * refused so far (the transport writes at once); past the limit it cuts a connection whose socket
+   * has stalled, and past the hard limit any connection.
    */
   private void enqueue(long size, long backlog, Runnable write) {
     if (closed) {
       return;
     }
-    if (backlog > limit) {
-      LOG.info("Closing slow consumer {}: more than {} bytes not yet written", who, limit);
+    if (backlog > limit && (backlog > HARD_LIMIT_FACTOR * limit || stalled())) {
+      LOG.info(
+          "Closing slow consumer {}: {} bytes not yet written (limit {})", who, backlog, limit);
       slowConsumerCloses.mark();
       close(Close.SLOW_CONSUMER);
       return;
     }
-    pendingBytes.addAndGet(size);
+    if (pendingBytes.getAndAdd(size) == 0) {
+      progressNanos = System.nanoTime(); // a backlog begins: it has stalled from now on, if ever
+    }
     write.run();
   }
 
+  private boolean stalled() {
+    return System.nanoTime() - progressNanos > STALL_NANOS;
+  }
+
   private Runnable written(long size) {
-    return () -> pendingBytes.addAndGet(-size);
+    return () -> {
+      pendingBytes.addAndGet(-size);
+      progressNanos = System.nanoTime();
+    };
   }
 
   public final long pendingBytes() {

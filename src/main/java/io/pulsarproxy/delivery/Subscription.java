@@ -53,17 +53,21 @@ public final class Subscription {
     return lastSent;
   }
 
-  /** Frames the follower read. Buffered while replaying; dropped if the buffer overflows. */
-  synchronized void offerLive(List<Frame> frames) {
+  /**
+   * Frames the follower read. Buffered while replaying; dropped if the buffer overflows. Live, they
+   * are sent without a flush: the caller flushes the connection once it has offered all it had.
+   *
+   * @return true when frames were sent and the connection needs a flush
+   */
+  synchronized boolean offerLive(List<Frame> frames) {
     if (closed) {
-      return;
+      return false;
     }
     if (live) {
-      sendNew(frames);
-      return;
+      return send(frames, false, false);
     }
     if (overflowed) {
-      return;
+      return false;
     }
     for (Frame f : frames) {
       pending.add(f);
@@ -75,6 +79,7 @@ public final class Subscription {
       pendingBytes = 0;
       overflowed = true;
     }
+    return false;
   }
 
   /**
@@ -82,7 +87,7 @@ public final class Subscription {
    * so a replay of large messages never overflows a healthy client's queue.
    */
   synchronized void replayed(List<Frame> frames) {
-    send(frames, true);
+    send(frames, true, true);
   }
 
   /**
@@ -94,24 +99,22 @@ public final class Subscription {
       overflowed = false;
       return false;
     }
-    sendNew(pending);
+    send(pending, false, true);
     pending = null;
     pendingBytes = 0;
     live = true;
     return true;
   }
 
-  private void sendNew(List<Frame> frames) {
-    send(frames, false);
-  }
-
   /**
-   * Sends the frames newer than the last one sent, batched, then flushes once. A replay stops where
-   * the connection's queue is half full; the rest is read again on its next step.
+   * Sends the frames newer than the last one sent, batched, then flushes once if asked. A replay
+   * stops where the connection's queue is half full; the rest is read again on its next step.
+   *
+   * @return whether anything was sent
    */
-  private void send(List<Frame> frames, boolean replay) {
+  private boolean send(List<Frame> frames, boolean replay, boolean flush) {
     if (closed) {
-      return;
+      return false;
     }
     long now = clock.millis();
     long backlog = out.pendingBytes();
@@ -128,9 +131,10 @@ public final class Subscription {
         }
       }
     }
-    if (sent) {
+    if (sent && flush) {
       out.flush();
     }
+    return sent;
   }
 
   boolean isClosed() {
