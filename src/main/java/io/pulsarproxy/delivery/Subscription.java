@@ -17,7 +17,11 @@ public final class Subscription {
   private final TopicName topic;
   private final long bufferLimit;
   private final Clock clock;
-  private EntryId lastSent;
+  // The last id sent, as two longs: a reference stored here for every frame would dirty a card of
+  // the old generation per subscriber and message, and G1's refinement of those cards cost a fifth
+  // of the CPU of a large fan-out.
+  private long lastSentMillis;
+  private long lastSentSequence;
   private boolean live;
   private List<Frame> pending = new ArrayList<>();
   private long pendingBytes;
@@ -46,11 +50,12 @@ public final class Subscription {
   }
 
   synchronized void startAfter(EntryId id) {
-    lastSent = id;
+    lastSentMillis = id.millis();
+    lastSentSequence = id.sequence();
   }
 
   synchronized EntryId lastSent() {
-    return lastSent;
+    return new EntryId(lastSentMillis, lastSentSequence);
   }
 
   /**
@@ -123,8 +128,11 @@ public final class Subscription {
       if (replay && !out.hasRoomForReplay()) {
         break;
       }
-      if (f.id().compareTo(lastSent) > 0) {
-        lastSent = f.id();
+      EntryId id = f.id();
+      if (id.millis() > lastSentMillis
+          || (id.millis() == lastSentMillis && id.sequence() > lastSentSequence)) {
+        lastSentMillis = id.millis();
+        lastSentSequence = id.sequence();
         if (!f.expiredAt(now)) {
           out.send(f, backlog);
           sent = true;
