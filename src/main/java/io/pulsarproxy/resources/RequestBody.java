@@ -31,6 +31,7 @@ final class RequestBody implements Runnable {
   private byte[] buffer;
   private int kept;
   private long total;
+  private long firstByteNanos = Long.MIN_VALUE;
 
   private RequestBody(Request request, int keep, long max, BiConsumer<Read, Throwable> done) {
     this.request = request;
@@ -53,6 +54,13 @@ final class RequestBody implements Runnable {
     while (true) {
       Content.Chunk chunk = request.read();
       if (chunk == null) {
+        if (tooSlow()) {
+          done.accept(
+              null,
+              new HttpException.RuntimeException(
+                  408, "the request body arrived slower than " + minBytesPerSecond + " bytes/s"));
+          return;
+        }
         request.demand(this);
         return;
       }
@@ -63,13 +71,6 @@ final class RequestBody implements Runnable {
       boolean last = chunk.isLast();
       keep(chunk.getByteBuffer());
       chunk.release();
-      if (!last && tooSlow()) {
-        done.accept(
-            null,
-            new HttpException.RuntimeException(
-                408, "the request body arrived slower than " + minBytesPerSecond + " bytes/s"));
-        return;
-      }
       if (last) {
         done.accept(new Read(buffer == null ? null : Arrays.copyOf(buffer, kept), true), null);
         return;
@@ -82,20 +83,24 @@ final class RequestBody implements Runnable {
   }
 
   /**
-   * The connector's minRequestDataPerSecond, checked as each part arrives (as Jetty's servlet layer
-   * does; a core handler must check it itself). A body that stops arriving altogether meets the
-   * connector's idle timeout instead.
+   * The connector's minRequestDataPerSecond, counted from the body's first byte and checked as each
+   * further part arrives, as Jetty's servlet layer does (a core handler must check it itself): a
+   * body sent in one piece, however late, is never too slow. A body that stops arriving altogether
+   * meets the connector's idle timeout instead.
    */
   private boolean tooSlow() {
-    if (minBytesPerSecond <= 0) {
+    if (minBytesPerSecond <= 0 || firstByteNanos == Long.MIN_VALUE) {
       return false;
     }
-    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - request.getHeadersNanoTime());
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstByteNanos);
     return total < minBytesPerSecond * millis / 1000;
   }
 
   private void keep(ByteBuffer bytes) {
     int n = bytes.remaining();
+    if (n > 0 && firstByteNanos == Long.MIN_VALUE) {
+      firstByteNanos = System.nanoTime();
+    }
     total += n;
     if (buffer == null) {
       return;
