@@ -75,10 +75,12 @@ final class DeliveryLanes {
         return;
       }
       queue.drainTo(batch, MAX_COALESCED - 1);
+      // One hand-over (the lane keeps up): each connection's last frame carries its flush.
+      boolean flushEach = batch.size() == 1;
       for (HandOver h : batch) {
         for (Subscription s : h.subscriptions()) {
           try {
-            if (s.offerLive(h.frames())) {
+            if (s.offerLive(h.frames(), flushEach) && !flushEach) {
               written.add(s.outbound());
             }
           } catch (RuntimeException e) {

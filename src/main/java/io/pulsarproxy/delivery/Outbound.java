@@ -78,13 +78,14 @@ public abstract class Outbound {
   }
 
   /**
-   * Sends a message frame; the transport may hold it until {@link #flush()}.
+   * Sends a message frame; unless {@code flush}, the transport may hold it until {@link #flush()}.
    *
    * @param backlog the bytes not yet written when the hand-over this frame is part of began
+   * @param flush true for the last frame of a hand-over: it goes out with those held before it
    */
-  final void send(Frame frame, long backlog) {
+  final void send(Frame frame, long backlog, boolean flush) {
     int size = frame.utf8().length;
-    enqueue(size, backlog, () -> writeMessage(frame, written(size)));
+    enqueue(size, backlog, () -> writeMessage(frame, written(size), flush));
     delivered.mark();
     // One sample in 64: the histogram sees every subscriber without costing every send.
     if ((sendsSinceSample++ & 63) == 0) {
@@ -168,6 +169,17 @@ public abstract class Outbound {
 
   /** Writes a message frame; calls {@code written} once the bytes are out (or failed). */
   protected abstract void writeMessage(Frame frame, Runnable written);
+
+  /**
+   * Writes a message frame and, if {@code flush}, what the transport held before it. A transport
+   * that batches overrides this to do both in one step.
+   */
+  protected void writeMessage(Frame frame, Runnable written, boolean flush) {
+    writeMessage(frame, written);
+    if (flush) {
+      flushTransport();
+    }
+  }
 
   /** Writes a control frame; calls {@code written} once the bytes are out (or failed). */
   protected abstract void writeControl(String type, String json, Runnable written);

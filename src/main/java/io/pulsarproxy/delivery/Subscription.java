@@ -59,17 +59,17 @@ public final class Subscription {
   }
 
   /**
-   * Frames the follower read. Buffered while replaying; dropped if the buffer overflows. Live, they
-   * are sent without a flush: the caller flushes the connection once it has offered all it had.
+   * Frames the follower read. Buffered while replaying; dropped if the buffer overflows.
    *
-   * @return true when frames were sent and the connection needs a flush
+   * @param flush false when the caller flushes the connection itself once it has offered all it had
+   * @return true when frames were sent (and, unless {@code flush}, the connection needs a flush)
    */
-  synchronized boolean offerLive(List<Frame> frames) {
+  synchronized boolean offerLive(List<Frame> frames, boolean flush) {
     if (closed) {
       return false;
     }
     if (live) {
-      return send(frames, false, false);
+      return send(frames, false, flush);
     }
     if (overflowed) {
       return false;
@@ -123,7 +123,8 @@ public final class Subscription {
     }
     long now = clock.millis();
     long backlog = out.pendingBytes();
-    boolean sent = false;
+    // Each frame is sent once the next is found, so the last can carry the flush.
+    Frame held = null;
     for (Frame f : frames) {
       if (replay && !out.hasRoomForReplay()) {
         break;
@@ -134,15 +135,17 @@ public final class Subscription {
         lastSentMillis = id.millis();
         lastSentSequence = id.sequence();
         if (!f.expiredAt(now)) {
-          out.send(f, backlog);
-          sent = true;
+          if (held != null) {
+            out.send(held, backlog, false);
+          }
+          held = f;
         }
       }
     }
-    if (sent && flush) {
-      out.flush();
+    if (held != null) {
+      out.send(held, backlog, flush);
     }
-    return sent;
+    return held != null;
   }
 
   boolean isClosed() {

@@ -39,6 +39,12 @@ final class WebSocketOutbound extends Outbound {
 
   @Override
   protected void writeMessage(Frame frame, Runnable written) {
+    writeMessage(frame, written, false);
+  }
+
+  /** Flushing with the last frame (not batched) writes the batch and it in one go. */
+  @Override
+  protected void writeMessage(Frame frame, Runnable written, boolean flush) {
     core.sendFrame(
         new org.eclipse.jetty.websocket.core.Frame(OpCode.TEXT, ByteBuffer.wrap(frame.utf8())),
         org.eclipse.jetty.util.Callback.from(
@@ -47,7 +53,7 @@ final class WebSocketOutbound extends Outbound {
               written.run();
               markClosed();
             }),
-        true);
+        !flush);
   }
 
   @Override
