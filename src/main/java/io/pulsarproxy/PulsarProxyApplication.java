@@ -6,7 +6,7 @@ import io.dropwizard.core.Application;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
-import io.pulsarproxy.auth.TokenAuthenticator;
+import io.pulsarproxy.auth.RequestPolicy;
 import io.pulsarproxy.cli.HashTokenCommand;
 import io.pulsarproxy.cli.PerfCommand;
 import io.pulsarproxy.core.Limits;
@@ -96,33 +96,32 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     environment.healthChecks().register("store", new StoreHealthCheck(store));
 
     // Publishing.
-    TokenAuthenticator authenticator = config.getAuth().build(environment);
-    // One rate-limit series per configured token from the start (token names are bounded).
-    authenticator.names().forEach(name -> metrics.meter(ProxyMetrics.RATE_LIMITED, name));
-    authenticator
-        .names()
-        .forEach(name -> metrics.meter(ProxyMetrics.TOKEN_CONNECTIONS_REFUSED, name));
     Limits limits = config.getLimits().build();
+    RequestPolicy policy = config.getAuth().build(environment, limits);
+    // One rate-limit series per configured token from the start (token names are bounded).
+    policy.tokenNames().forEach(name -> metrics.meter(ProxyMetrics.RATE_LIMITED, name));
+    policy
+        .tokenNames()
+        .forEach(name -> metrics.meter(ProxyMetrics.TOKEN_CONNECTIONS_REFUSED, name));
     MessageIdGenerator ids = new MessageIdGenerator(clock);
     MessageParser parser = new MessageParser(limits, ids, environment.getObjectMapper());
     RateLimiter rateLimiter = new RateLimiter(System::nanoTime);
     environment.jersey().register(new ErrorMapper());
     // Errors Jetty answers itself, before a servlet (the server's) or in one (the context's).
     JettyErrors jettyErrors = new JettyErrors(environment.getObjectMapper());
-    environment.getApplicationContext().setErrorHandler(jettyErrors.forContext());
+    environment.getApplicationContext().setErrorHandler(jettyErrors.handler());
     environment
         .lifecycle()
-        .addServerLifecycleListener(server -> server.setErrorHandler(jettyErrors.forServer()));
+        .addServerLifecycleListener(server -> server.setErrorHandler(jettyErrors.handler()));
     // Bodies refused unread are drained up to a bound, so clients see the answer.
-    environment.jersey().register(new UnreadBodyDrainer(limits.maxBatchBytes() + (4L << 20)));
+    environment.jersey().register(new UnreadBodyDrainer(policy.drainLimit()));
     PublishHandler publish =
         new PublishHandler(
             store,
             parser,
             rateLimiter,
             limits,
-            authenticator,
-            config.getAuth().realm(),
+            policy,
             environment.getObjectMapper(),
             metrics,
             Set.copyOf(operations.metricTopics()));
@@ -160,7 +159,7 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
             new TopicResource(
                 store, delivery, connections, limits, deliveryConfig.longPoll(), metrics));
     new SubscriberUpgrade(
-            authenticator,
+            policy,
             delivery,
             connections,
             environment.getObjectMapper(),
@@ -232,8 +231,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     environment.admin().addTask(new ConnectionsTask(connections, json));
 
     registerGauges(metrics, connections, delivery, probe, drain);
-    authenticator
-        .names()
+    policy
+        .tokenNames()
         .forEach(
             name ->
                 metrics.gauge(

@@ -1,10 +1,9 @@
 package io.pulsarproxy.auth;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.dropwizard.auth.AuthDynamicFeature;
 import io.dropwizard.auth.AuthValueFactoryProvider;
-import io.dropwizard.auth.oauth.OAuthCredentialAuthFilter;
 import io.dropwizard.core.setup.Environment;
+import io.pulsarproxy.core.Limits;
 import io.pulsarproxy.core.RateLimiter.RateLimit;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
@@ -39,13 +38,11 @@ public class AuthFactory {
 
   @JsonProperty @NotEmpty private String realm = "pulsar-proxy";
 
-  /** The realm of the {@code WWW-Authenticate} challenge. */
-  public String realm() {
-    return realm;
-  }
-
-  /** Builds the authenticator and registers the bearer filter and {@code @RolesAllowed} checks. */
-  public TokenAuthenticator build(Environment environment) {
+  /**
+   * Builds the request policy over the configured tokens and registers it, with the
+   * {@code @RolesAllowed} checks, for the Jersey resources.
+   */
+  public RequestPolicy build(Environment environment, Limits limits) {
     List<TokenAuthenticator.Token> built = new ArrayList<>();
     Set<String> names = new HashSet<>();
     Set<String> hashes = new HashSet<>();
@@ -69,21 +66,11 @@ public class AuthFactory {
       LOG.warn("auth.tokens is empty: every publish and subscribe request will answer 401");
     }
     TokenAuthenticator authenticator = new TokenAuthenticator(built);
-    environment
-        .jersey()
-        .register(
-            new AuthDynamicFeature(
-                new OAuthCredentialAuthFilter.Builder<Caller>()
-                    .setAuthenticator(authenticator)
-                    .setAuthorizer(new PermissionAuthorizer())
-                    .setPrefix("Bearer")
-                    .setRealm(realm)
-                    .setUnauthorizedHandler(new JsonUnauthorizedHandler())
-                    .buildAuthFilter()));
-    environment.jersey().register(new AccessTokenOnlyForStreams());
+    RequestPolicy policy = new RequestPolicy(authenticator, authenticator.names(), realm, limits);
+    environment.jersey().register(new BearerAuthFeature(policy));
     environment.jersey().register(RolesAllowedDynamicFeature.class);
     environment.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
-    return authenticator;
+    return policy;
   }
 
   /** One entry of {@code auth.tokens}. */

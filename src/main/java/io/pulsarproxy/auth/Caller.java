@@ -1,6 +1,7 @@
 package io.pulsarproxy.auth;
 
 import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.core.RateLimiter.RateLimit;
 import io.pulsarproxy.core.TopicName;
 import java.security.Principal;
@@ -27,7 +28,8 @@ public record Caller(
    */
   public void requirePublish(TopicName topic) {
     if (!publish.matches(topic)) {
-      throw ApiException.forbidden("token '" + name + "' may not publish to topic '" + topic + "'");
+      throw ErrorWord.FORBIDDEN.refusal(
+          "token '" + name + "' may not publish to topic '" + topic + "'");
     }
   }
 
@@ -36,7 +38,7 @@ public record Caller(
    */
   public void requireSubscribe(TopicName topic) {
     if (!subscribe.matches(topic)) {
-      throw ApiException.forbidden(
+      throw ErrorWord.FORBIDDEN.refusal(
           "token '" + name + "' may not subscribe to topic '" + topic + "'");
     }
   }

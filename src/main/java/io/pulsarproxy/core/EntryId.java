@@ -22,15 +22,15 @@ public record EntryId(long millis, long sequence) implements Comparable<EntryId>
   public static EntryId parse(String text, String parameter) {
     Matcher m = text == null ? null : FORMAT.matcher(text);
     if (m == null || !m.matches()) {
-      throw ApiException.badRequest(
-          "invalid_id", parameter + " must be a stream entry id such as 1700000000000-0");
+      throw ErrorWord.INVALID_ID.refusal(
+          parameter + " must be a stream entry id such as 1700000000000-0");
     }
     try {
       long ms = Long.parseLong(m.group(1));
       long seq = m.group(2) == null ? 0 : Long.parseLong(m.group(2));
       return new EntryId(ms, seq);
     } catch (NumberFormatException e) {
-      throw ApiException.badRequest("invalid_id", parameter + " is out of range");
+      throw ErrorWord.INVALID_ID.refusal(parameter + " is out of range");
     }
   }
 

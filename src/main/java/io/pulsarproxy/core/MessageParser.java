@@ -33,34 +33,36 @@ public final class MessageParser {
    */
   public NewMessage parse(JsonNode node, TopicName topic, String where) {
     if (node == null || !node.isObject()) {
-      throw ApiException.unprocessable(where + "a message must be a JSON object");
+      throw ErrorWord.INVALID_MESSAGE.refusal(where + "a message must be a JSON object");
     }
     // A message may repeat its topic (clients reuse one shape for every endpoint) but not
     // contradict it.
     JsonNode topicField = node.get("topic");
     if (topicField != null
         && !(topicField.isTextual() && topicField.textValue().equals(topic.value()))) {
-      throw ApiException.unprocessable(
+      throw ErrorWord.INVALID_MESSAGE.refusal(
           where + "\"topic\" in the message differs from the topic it is published to");
     }
     for (Map.Entry<String, JsonNode> property : node.properties()) {
       String field = property.getKey();
       if (!FIELDS.contains(field)) {
-        throw ApiException.unprocessable(where + "unknown field '" + abbreviate(field) + "'");
+        throw ErrorWord.INVALID_MESSAGE.refusal(
+            where + "unknown field '" + abbreviate(field) + "'");
       }
     }
     JsonNode payload = node.get("payload");
     if (payload == null || payload.isNull()) {
-      throw ApiException.unprocessable(where + "payload is required (any JSON value but null)");
+      throw ErrorWord.INVALID_MESSAGE.refusal(
+          where + "payload is required (any JSON value but null)");
     }
     String payloadJson;
     try {
       payloadJson = json.writeValueAsString(payload);
     } catch (JsonProcessingException e) {
-      throw ApiException.unprocessable(where + "payload cannot be encoded");
+      throw ErrorWord.INVALID_MESSAGE.refusal(where + "payload cannot be encoded");
     }
     if (payloadJson.getBytes(StandardCharsets.UTF_8).length > limits.maxMessageBytes()) {
-      throw ApiException.tooLarge(
+      throw ErrorWord.PAYLOAD_TOO_LARGE.refusal(
           where + "payload is larger than the limit of " + limits.maxMessageBytes() + " bytes");
     }
 
@@ -73,7 +75,7 @@ public final class MessageParser {
           || !ttlNode.canConvertToLong()
           || ttlNode.asLong() <= 0
           || ttlNode.asLong() > Integer.MAX_VALUE) {
-        throw ApiException.unprocessable(
+        throw ErrorWord.INVALID_MESSAGE.refusal(
             where + "ttl must be a whole number of seconds between 1 and " + Integer.MAX_VALUE);
       }
       ttl = ttlNode.asLong();
@@ -89,16 +91,17 @@ public final class MessageParser {
       return Map.of();
     }
     if (!node.isObject()) {
-      throw ApiException.unprocessable(where + "metadata must be an object of string values");
+      throw ErrorWord.INVALID_MESSAGE.refusal(
+          where + "metadata must be an object of string values");
     }
     if (node.size() > limits.maxMetadataEntries()) {
-      throw ApiException.unprocessable(
+      throw ErrorWord.INVALID_MESSAGE.refusal(
           where + "metadata has more than " + limits.maxMetadataEntries() + " entries");
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : node.properties()) {
       if (!e.getValue().isTextual()) {
-        throw ApiException.unprocessable(
+        throw ErrorWord.INVALID_MESSAGE.refusal(
             where + "metadata['" + abbreviate(e.getKey()) + "'] must be a string");
       }
       out.put(e.getKey(), e.getValue().textValue());
@@ -112,10 +115,10 @@ public final class MessageParser {
       return null;
     }
     if (!value.isTextual() || value.textValue().isEmpty()) {
-      throw ApiException.unprocessable(where + field + " must be a non-empty string");
+      throw ErrorWord.INVALID_MESSAGE.refusal(where + field + " must be a non-empty string");
     }
     if (value.textValue().length() > maxLength) {
-      throw ApiException.unprocessable(
+      throw ErrorWord.INVALID_MESSAGE.refusal(
           where + field + " is longer than " + maxLength + " characters");
     }
     return value.textValue();

@@ -22,9 +22,7 @@ public final class RateLimiter {
    */
   public void acquire(String caller, RateLimit limit, int permits) {
     if (permits > limit.burst()) {
-      throw new ApiException(
-          429,
-          "rate_limited",
+      throw ErrorWord.RATE_LIMITED.refusal(
           "a batch of "
               + permits
               + " messages exceeds this token's burst of "
@@ -35,9 +33,7 @@ public final class RateLimiter {
     long waitNanos = bucket.tryAcquire(permits, nanoClock.getAsLong());
     if (waitNanos > 0) {
       long seconds = Math.max(1, (waitNanos + TimeUnit.SECONDS.toNanos(1) - 1) / 1_000_000_000L);
-      throw new ApiException(
-          429,
-          "rate_limited",
+      throw ErrorWord.RATE_LIMITED.refusal(
           "rate limit of "
               + BigDecimal.valueOf(limit.perSecond()).stripTrailingZeros().toPlainString()
               + " messages/s (burst "

@@ -9,19 +9,17 @@ public record TopicName(String value) {
 
   public TopicName {
     if (value == null || value.isEmpty() || value.length() > MAX_LENGTH) {
-      throw ApiException.badRequest(
-          "invalid_topic", "topic must be 1 to " + MAX_LENGTH + " characters long");
+      throw ErrorWord.INVALID_TOPIC.refusal(
+          "topic must be 1 to " + MAX_LENGTH + " characters long");
     }
     if (!VALID.matcher(value).matches()) {
-      throw ApiException.badRequest(
-          "invalid_topic",
+      throw ErrorWord.INVALID_TOPIC.refusal(
           "topic may contain only letters, digits and the characters . _ - : (got an other character)");
     }
     // No empty dot-separated part: "." and ".." cannot be addressed in a URL path (every HTTP
     // stack folds them away), and "orders..x" or "orders." look like a different topic to people.
     if (value.startsWith(".") || value.endsWith(".") || value.contains("..")) {
-      throw ApiException.badRequest(
-          "invalid_topic", "topic may not start or end with '.' nor contain '..'");
+      throw ErrorWord.INVALID_TOPIC.refusal("topic may not start or end with '.' nor contain '..'");
     }
   }
 

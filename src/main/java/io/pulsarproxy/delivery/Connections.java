@@ -2,6 +2,7 @@ package io.pulsarproxy.delivery;
 
 import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.metrics.ProxyMetrics;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -70,18 +71,9 @@ public final class Connections {
    */
   public void requireAdmission(Caller caller) {
     switch (admission()) {
-      case DRAINING ->
-          throw new ApiException(
-              503,
-              "draining",
-              "this instance is draining; connect to another",
-              Map.of("Retry-After", "5"));
+      case DRAINING -> throw ErrorWord.DRAINING.refusal(null, Map.of("Retry-After", "5"));
       case FULL ->
-          throw new ApiException(
-              503,
-              "too_many_connections",
-              "this instance is at its connection limit; retry on another",
-              Map.of("Retry-After", "5"));
+          throw ErrorWord.INSTANCE_CONNECTIONS_FULL.refusal(null, Map.of("Retry-After", "5"));
       case OK -> {}
     }
     if (held(caller.name()) >= caller.maxConnections()) {
@@ -91,9 +83,7 @@ public final class Connections {
 
   private ApiException tokenFull(Caller caller) {
     metrics.meter(ProxyMetrics.TOKEN_CONNECTIONS_REFUSED, caller.name()).mark();
-    return new ApiException(
-        429,
-        "too_many_connections",
+    return ErrorWord.TOKEN_CONNECTIONS_FULL.refusal(
         "token '"
             + caller.name()
             + "' holds its limit of "

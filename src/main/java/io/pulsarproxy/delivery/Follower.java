@@ -1,11 +1,11 @@
 package io.pulsarproxy.delivery;
 
 import io.pulsarproxy.core.EntryId;
+import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageTail;
-import io.pulsarproxy.store.StoreUnavailableException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

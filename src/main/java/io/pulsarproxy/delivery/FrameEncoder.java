@@ -2,6 +2,7 @@ package io.pulsarproxy.delivery;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.pulsarproxy.api.ErrorBody;
 import io.pulsarproxy.api.Timestamps;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
@@ -65,13 +66,13 @@ public final class FrameEncoder {
   /**
    * {@code {"type":"error","code":..,"error":..,"message":..}}, with the topic when one is known.
    */
-  public String error(int code, String error, String message, String topic) {
+  public String error(ErrorBody body, String topic) {
     return write(
         g -> {
           g.writeStringField("type", "error");
-          g.writeNumberField("code", code);
-          g.writeStringField("error", error);
-          g.writeStringField("message", message);
+          g.writeNumberField("code", body.code());
+          g.writeStringField("error", body.error());
+          g.writeStringField("message", body.message());
           if (topic != null) {
             g.writeStringField("topic", topic);
           }

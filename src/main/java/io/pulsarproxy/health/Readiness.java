@@ -1,9 +1,9 @@
 package io.pulsarproxy.health;
 
+import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.delivery.Delivery;
 import io.pulsarproxy.delivery.Drain;
 import io.pulsarproxy.store.MessageStore;
-import io.pulsarproxy.store.StoreUnavailableException;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package io.pulsarproxy.health;
 
 import com.codahale.metrics.health.HealthCheck;
+import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.store.MessageStore;
-import io.pulsarproxy.store.StoreUnavailableException;
 
 /** Healthy when the store answers a PING within its command timeout. */
 public final class StoreHealthCheck extends HealthCheck {

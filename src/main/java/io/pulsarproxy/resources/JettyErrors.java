@@ -2,10 +2,12 @@ package io.pulsarproxy.resources;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pulsarproxy.api.ErrorBody;
+import io.pulsarproxy.api.Failure;
+import io.pulsarproxy.core.ApiException;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -14,16 +16,16 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Errors Jetty answers itself, before Jersey sees the request (an ambiguous encoded path, a refused
- * WebSocket upgrade, headers too large), in the proxy's one JSON error shape instead of an HTML
- * page. Jetty's message names the rule broken, never the request's content. Jetty asks two
- * handlers: the server's, for requests no context took, and the servlet context's.
+ * WebSocket upgrade, headers too large), as the {@link Failure} they are instead of an HTML page.
+ * Jetty's message names the rule broken, never the request's content. Jetty asks two handlers: the
+ * server's, for requests no context took, and the servlet context's.
  */
 public final class JettyErrors {
   /**
-   * A request attribute with the precise error word for a refusal the proxy asks Jetty to send (a
-   * refused WebSocket upgrade), instead of the generic word for its status.
+   * A request attribute with the refusal the proxy asks Jetty to send (a refused WebSocket
+   * upgrade), already logged, instead of the generic word for its status.
    */
-  public static final String ERROR_WORD = JettyErrors.class.getName() + ".error";
+  public static final String REFUSAL = JettyErrors.class.getName() + ".refusal";
 
   private final ObjectMapper json;
 
@@ -31,27 +33,9 @@ public final class JettyErrors {
     this.json = json;
   }
 
-  /** For {@code Server.setErrorHandler}. */
-  public ErrorHandler forServer() {
+  /** For {@code Server.setErrorHandler} and the servlet context's {@code setErrorHandler} alike. */
+  public ErrorHandler handler() {
     return new ErrorHandler() {
-      @Override
-      protected boolean generateAcceptableResponse(
-          Request request,
-          Response response,
-          Callback callback,
-          String contentType,
-          List<Charset> charsets,
-          int code,
-          String message,
-          Throwable cause) {
-        return writeJson(request, response, callback, code, message);
-      }
-    };
-  }
-
-  /** For the servlet context's {@code setErrorHandler}. */
-  public org.eclipse.jetty.ee10.servlet.ErrorHandler forContext() {
-    return new org.eclipse.jetty.ee10.servlet.ErrorHandler() {
       @Override
       protected boolean generateAcceptableResponse(
           Request request,
@@ -69,12 +53,13 @@ public final class JettyErrors {
 
   private boolean writeJson(
       Request request, Response response, Callback callback, int code, String message) {
-    String error =
-        request.getAttribute(ERROR_WORD) instanceof String word ? word : ErrorBody.wordFor(code);
-    String sentence = message == null || message.isBlank() ? error.replace('_', ' ') : message;
+    Failure failure =
+        request.getAttribute(REFUSAL) instanceof ApiException refusal
+            ? Failure.unlogged(refusal)
+            : Failure.ofStatus(code, message, Map.of(), "");
     byte[] body;
     try {
-      body = json.writeValueAsBytes(new ErrorBody(code, error, sentence));
+      body = json.writeValueAsBytes(failure.body());
     } catch (JsonProcessingException e) {
       return false;
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.ErrorWord;
 import java.io.IOException;
 
 /** Parses a request body, read in full within its limit (see RequestBody), as one JSON value. */
@@ -27,19 +28,19 @@ final class JsonBodyReader {
     try {
       JsonNode node = reader.readValue(body);
       if (node == null || node.isMissingNode()) {
-        throw ApiException.badRequest("invalid_json", "the request body is empty");
+        throw ErrorWord.INVALID_JSON.refusal("the request body is empty");
       }
       return node;
     } catch (JsonProcessingException e) {
-      throw ApiException.badRequest(
-          "invalid_json", "the request body is not valid JSON: " + e.getOriginalMessage());
+      throw ErrorWord.INVALID_JSON.refusal(
+          "the request body is not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
-      throw ApiException.badRequest("unreadable_body", "the request body could not be read");
+      throw ErrorWord.UNREADABLE_BODY.refusal("the request body could not be read");
     }
   }
 
   static ApiException tooLarge(long limit) {
-    return ApiException.tooLarge(
+    return ErrorWord.PAYLOAD_TOO_LARGE.refusal(
         "the request body is larger than the limit of " + limit + " bytes");
   }
 }

@@ -6,13 +6,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pulsarproxy.api.BatchResult;
-import io.pulsarproxy.api.ErrorBody;
+import io.pulsarproxy.api.Failure;
 import io.pulsarproxy.api.PublishResult;
 import io.pulsarproxy.api.Timestamps;
 import io.pulsarproxy.auth.Caller;
-import io.pulsarproxy.auth.TokenAuthenticator;
-import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.auth.PermissionAuthorizer;
+import io.pulsarproxy.auth.RequestPolicy;
 import io.pulsarproxy.core.AppendResult;
+import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.core.Limits;
 import io.pulsarproxy.core.MessageParser;
 import io.pulsarproxy.core.NewMessage;
@@ -60,16 +61,13 @@ public final class PublishHandler extends Handler.Wrapper {
   private final MessageParser parser;
   private final RateLimiter rateLimiter;
   private final Limits limits;
-  private final TokenAuthenticator authenticator;
-  private final String challenge;
+  private final RequestPolicy policy;
   private final JsonBodyReader bodyReader;
   private final ObjectMapper json;
-  private final ErrorMapper errors;
   private final ProxyMetrics metrics;
   private final Set<String> labelledTopics;
   private final Timer latency;
   private final Meter accepted;
-  private final long drainLimit;
 
   /**
    * @param labelledTopics topics that get a metric of their own (ops list them in config)
@@ -79,8 +77,7 @@ public final class PublishHandler extends Handler.Wrapper {
       MessageParser parser,
       RateLimiter rateLimiter,
       Limits limits,
-      TokenAuthenticator authenticator,
-      String realm,
+      RequestPolicy policy,
       ObjectMapper json,
       ProxyMetrics metrics,
       Set<String> labelledTopics) {
@@ -88,17 +85,13 @@ public final class PublishHandler extends Handler.Wrapper {
     this.parser = parser;
     this.rateLimiter = rateLimiter;
     this.limits = limits;
-    this.authenticator = authenticator;
-    this.challenge = "Bearer realm=\"" + realm + "\"";
+    this.policy = policy;
     this.bodyReader = new JsonBodyReader(json);
     this.json = json;
-    this.errors = new ErrorMapper();
     this.metrics = metrics;
     this.labelledTopics = labelledTopics;
     this.latency = metrics.timer(ProxyMetrics.PUBLISH_LATENCY);
     this.accepted = metrics.meter(ProxyMetrics.PUBLISH_ACCEPTED);
-    // Bodies refused unread are drained up to this, so clients see the answer (see Exchange).
-    this.drainLimit = limits.maxBatchBytes() + (4L << 20);
   }
 
   /** Which publish request a path is, or null for any other request. */
@@ -160,13 +153,18 @@ public final class PublishHandler extends Handler.Wrapper {
       try {
         HttpFields headers = request.getHeaders();
         requireMediaTypes(headers);
-        refuseTokenInUrl(request.getHttpURI().getQuery());
-        caller = authenticate(headers.get(HttpHeader.AUTHORIZATION));
+        caller =
+            policy.requireRole(
+                policy.authenticate(
+                    headers.get(HttpHeader.AUTHORIZATION),
+                    urlToken(request.getHttpURI().getQuery()),
+                    RequestPolicy.TokenInUrl.REFUSED),
+                PermissionAuthorizer.PUBLISH);
         if (route.topic() != null) {
           topic = new TopicName(decodeSegment(route.topic()));
           caller.requirePublish(topic);
         }
-        long limit = route.batch() ? limits.maxBatchBytes() : limits.maxMessageBytes();
+        long limit = policy.bodyLimit(route.batch());
         if (request.getLength() > limit) {
           throw JsonBodyReader.tooLarge(limit);
         }
@@ -232,14 +230,12 @@ public final class PublishHandler extends Handler.Wrapper {
 
     /**
      * Every refusal, and anything unexpected, as its JSON answer. A body not yet read is read (and
-     * dropped) first, up to a bound: Jetty closes a connection whose request body is still arriving
-     * after the answer, and a keep-alive client that sent the body late (Java's HttpClient does)
-     * would see its next request fail. Past the bound, the answer closes.
+     * dropped) first, up to the policy's drain limit; past it, the answer closes.
      */
     private void fail(Throwable e) {
-      ErrorMapper.Answer answer = errors.answer(e);
+      Failure answer = Failure.of(e);
       metrics.meter(ProxyMetrics.PUBLISH_REJECTED, answer.body().error()).mark();
-      if ("rate_limited".equals(answer.body().error()) && caller != null) {
+      if (ErrorWord.RATE_LIMITED.word().equals(answer.body().error()) && caller != null) {
         metrics.meter(ProxyMetrics.RATE_LIMITED, caller.name()).mark();
       }
       if (bodyRead) {
@@ -250,7 +246,7 @@ public final class PublishHandler extends Handler.Wrapper {
       RequestBody.read(
           request,
           0,
-          drainLimit,
+          policy.drainLimit(),
           (read, failure) ->
               respond(
                   answer.body().code(),
@@ -287,19 +283,21 @@ public final class PublishHandler extends Handler.Wrapper {
 
   private List<NewMessage> parseBatch(JsonNode batch, TopicName topic) {
     if (!batch.isObject()) {
-      throw ApiException.unprocessable("a batch must be an object with a \"messages\" array");
+      throw ErrorWord.INVALID_MESSAGE.refusal(
+          "a batch must be an object with a \"messages\" array");
     }
     for (var property : batch.properties()) {
       if (!property.getKey().equals("messages") && !property.getKey().equals("topic")) {
-        throw ApiException.unprocessable("unknown field '" + property.getKey() + "' in batch");
+        throw ErrorWord.INVALID_MESSAGE.refusal(
+            "unknown field '" + property.getKey() + "' in batch");
       }
     }
     JsonNode items = batch.get("messages");
     if (items == null || !items.isArray() || items.isEmpty()) {
-      throw ApiException.unprocessable("\"messages\" must be a non-empty array");
+      throw ErrorWord.INVALID_MESSAGE.refusal("\"messages\" must be a non-empty array");
     }
     if (items.size() > limits.maxBatchMessages()) {
-      throw ApiException.tooLarge(
+      throw ErrorWord.PAYLOAD_TOO_LARGE.refusal(
           "a batch holds at most " + limits.maxBatchMessages() + " messages, got " + items.size());
     }
     List<NewMessage> messages = new ArrayList<>(items.size());
@@ -313,15 +311,11 @@ public final class PublishHandler extends Handler.Wrapper {
   private static void requireMediaTypes(HttpFields headers) {
     String type = headers.get(HttpHeader.CONTENT_TYPE);
     if (type != null && !isJson(type)) {
-      throw new ApiException(
-          415,
-          ErrorBody.wordFor(415),
-          "the request body must be JSON (Content-Type: application/json)");
+      throw ErrorWord.UNSUPPORTED_MEDIA_TYPE.refusal();
     }
     String accept = headers.get(HttpHeader.ACCEPT);
     if (accept != null && !accept.isBlank() && !acceptsJson(accept)) {
-      throw new ApiException(
-          406, ErrorBody.wordFor(406), "this endpoint answers application/json only");
+      throw ErrorWord.NOT_ACCEPTABLE.refusal();
     }
   }
 
@@ -343,21 +337,13 @@ public final class PublishHandler extends Handler.Wrapper {
   }
 
   /**
-   * A secret in a URL ends up in browser history and the logs of proxies in between, and every
-   * publisher can send the header; only event streams and WebSocket upgrades, which browsers open
-   * without headers, take {@code ?access_token=}. Refused before the token is even checked.
+   * The {@code access_token} parameter of a raw query string, or null; never reads a body, unlike
+   * getParameter. Its value does not matter here: publishing refuses it.
    */
-  private static void refuseTokenInUrl(String query) {
-    if (query != null && hasParameter(query, "access_token")) {
-      throw ApiException.badRequest(
-          "access_token_not_allowed",
-          "send the token as 'Authorization: Bearer <token>'; access_token in the URL is"
-              + " accepted only for WebSocket upgrades and event streams");
+  private static String urlToken(String query) {
+    if (query == null) {
+      return null;
     }
-  }
-
-  /** Whether a raw query string names a parameter; never reads a body, unlike getParameter. */
-  private static boolean hasParameter(String query, String name) {
     for (String pair : query.split("&")) {
       int eq = pair.indexOf('=');
       String key = eq < 0 ? pair : pair.substring(0, eq);
@@ -366,30 +352,11 @@ public final class PublishHandler extends Handler.Wrapper {
       } catch (IllegalArgumentException e) {
         // a malformed escape: compare the raw name
       }
-      if (key.equals(name)) {
-        return true;
+      if (key.equals(RequestPolicy.ACCESS_TOKEN)) {
+        return eq < 0 ? "" : pair.substring(eq + 1);
       }
     }
-    return false;
-  }
-
-  /** The bearer token of the Authorization header; 401 with a challenge when it is not known. */
-  private Caller authenticate(String header) {
-    int space = header == null ? -1 : header.indexOf(' ');
-    if (space > 0 && header.substring(0, space).equalsIgnoreCase("Bearer")) {
-      Caller caller = authenticator.authenticate(header.substring(space + 1).strip()).orElse(null);
-      if (caller != null) {
-        if (caller.publish().isEmpty()) {
-          throw ApiException.forbidden("this token lacks the permission this endpoint needs");
-        }
-        return caller;
-      }
-    }
-    throw new ApiException(
-        401,
-        "unauthorized",
-        "a valid bearer token is required (Authorization: Bearer <token>)",
-        Map.of("WWW-Authenticate", challenge));
+    return null;
   }
 
   /**
@@ -404,11 +371,11 @@ public final class PublishHandler extends Handler.Wrapper {
               ? raw
               : URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("invalid_topic", "the topic in the path is not well encoded");
+      throw ErrorWord.INVALID_TOPIC.refusal("the topic in the path is not well encoded");
     }
     if (decoded.equals(".") || decoded.equals("..")) {
       // A dot segment means "this" or "the parent" in a path, never a topic.
-      throw ApiException.badRequest("invalid_topic", "a path segment of dots is not a topic");
+      throw ErrorWord.INVALID_TOPIC.refusal("a path segment of dots is not a topic");
     }
     return decoded;
   }
@@ -425,7 +392,8 @@ public final class PublishHandler extends Handler.Wrapper {
   private static TopicName topicInBody(JsonNode body) {
     JsonNode topic = body.isObject() ? body.get("topic") : null;
     if (topic == null || !topic.isTextual()) {
-      throw ApiException.unprocessable("\"topic\" is required in the body and must be a string");
+      throw ErrorWord.INVALID_MESSAGE.refusal(
+          "\"topic\" is required in the body and must be a string");
     }
     return new TopicName(topic.textValue());
   }
@@ -434,7 +402,8 @@ public final class PublishHandler extends Handler.Wrapper {
   private static void requireSameTopic(JsonNode body, TopicName topic) {
     JsonNode inBody = body.isObject() ? body.get("topic") : null;
     if (inBody != null && !(inBody.isTextual() && inBody.textValue().equals(topic.value()))) {
-      throw ApiException.unprocessable("\"topic\" in the body differs from the topic in the path");
+      throw ErrorWord.INVALID_MESSAGE.refusal(
+          "\"topic\" in the body differs from the topic in the path");
     }
   }
 }

@@ -8,8 +8,8 @@ import io.pulsarproxy.api.Timestamps;
 import io.pulsarproxy.api.TopicInfo;
 import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.auth.PermissionAuthorizer;
-import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.EntryId;
+import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.core.Limits;
 import io.pulsarproxy.core.Retention;
 import io.pulsarproxy.core.StoredMessage;
@@ -128,8 +128,7 @@ public class TopicResource {
     } catch (NumberFormatException e) {
       // fall through to the refusal below
     }
-    throw ApiException.badRequest(
-        "invalid_wait",
+    throw ErrorWord.INVALID_WAIT.refusal(
         "wait must be a whole number of seconds from 0 to " + longPoll.maxWait().toSeconds());
   }
 
@@ -145,7 +144,7 @@ public class TopicResource {
     } catch (NumberFormatException e) {
       // fall through to the refusal below
     }
-    throw ApiException.badRequest(
-        "invalid_limit", "limit must be a whole number from 1 to " + limits.maxReadLimit());
+    throw ErrorWord.INVALID_LIMIT.refusal(
+        "limit must be a whole number from 1 to " + limits.maxReadLimit());
   }
 }

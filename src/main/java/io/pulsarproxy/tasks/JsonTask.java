@@ -2,9 +2,9 @@ package io.pulsarproxy.tasks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.servlets.tasks.Task;
-import io.pulsarproxy.api.ErrorBody;
+import io.pulsarproxy.api.Failure;
 import io.pulsarproxy.core.ApiException;
-import io.pulsarproxy.store.StoreUnavailableException;
+import io.pulsarproxy.core.StoreUnavailableException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -43,12 +43,8 @@ abstract class JsonTask extends Task {
       TaskParameters params = new TaskParameters(parameters, accepted);
       answer = run(params);
       LOG.info("Task {} done: {}", getName(), parameters);
-    } catch (ApiException e) {
-      LOG.info("Task {} refused: {}", getName(), e.getMessage());
-      answer = new ErrorBody(e.status(), e.error(), e.getMessage());
-    } catch (StoreUnavailableException e) {
-      LOG.warn("Task {} failed, store unavailable: {}", getName(), e.getMessage());
-      answer = new ErrorBody(503, "store_unavailable", "the store is unavailable; nothing changed");
+    } catch (ApiException | StoreUnavailableException e) {
+      answer = Failure.of(e, "Task " + getName() + " refused: ").body();
     }
     output.print(json.writeValueAsString(answer));
   }

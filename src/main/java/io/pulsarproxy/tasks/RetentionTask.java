@@ -3,7 +3,7 @@ package io.pulsarproxy.tasks;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.core.Retention;
 import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.core.TopicName;
@@ -96,7 +96,7 @@ public final class RetentionTask extends JsonTask {
       try {
         policy.validate(next);
       } catch (IllegalArgumentException e) {
-        throw new ApiException(400, "invalid_parameter", e.getMessage());
+        throw ErrorWord.INVALID_PARAMETER.refusal(e.getMessage());
       }
       storage.save(next); // first: if the store refuses, nothing changed anywhere
       policy.replace(next);
@@ -113,8 +113,7 @@ public final class RetentionTask extends JsonTask {
   /** Retention is kept in whole seconds: anything shorter than one would be stored as zero. */
   private static Duration positive(String name, Duration d) {
     if (d.toSeconds() < 1) {
-      throw new ApiException(
-          400, "invalid_parameter", "parameter '" + name + "' must be at least 1s");
+      throw ErrorWord.INVALID_PARAMETER.refusal("parameter '" + name + "' must be at least 1s");
     }
     return Duration.ofSeconds(d.toSeconds());
   }

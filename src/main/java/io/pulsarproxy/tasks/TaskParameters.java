@@ -1,6 +1,7 @@
 package io.pulsarproxy.tasks;
 
 import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.core.TopicName;
 import java.time.Duration;
 import java.util.List;
@@ -96,6 +97,6 @@ final class TaskParameters {
   }
 
   static ApiException invalid(String name, String problem) {
-    return ApiException.badRequest("invalid_parameter", "parameter '" + name + "' " + problem);
+    return ErrorWord.INVALID_PARAMETER.refusal("parameter '" + name + "' " + problem);
   }
 }

@@ -3,6 +3,7 @@ package io.pulsarproxy.tasks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.EntryId;
+import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
 import io.pulsarproxy.delivery.Delivery;
@@ -60,8 +61,8 @@ public final class TrimStreamTask extends JsonTask {
     }
     TopicStats before = store.stats(topic);
     if (before.length() == 0 && before.lastId() == null) {
-      throw new ApiException(
-          404, "unknown_topic", "topic '" + topic + "' has no stream; nothing was trimmed");
+      throw ErrorWord.UNKNOWN_TOPIC.refusal(
+          "topic '" + topic + "' has no stream; nothing was trimmed");
     }
     long removed = delivery.trim(topic, trim);
     return new Trimmed(topic.value(), removed, store.stats(topic).length());

@@ -3,8 +3,11 @@ package io.pulsarproxy.websocket;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pulsarproxy.api.Failure;
 import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.ErrorWord;
+import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
@@ -12,7 +15,6 @@ import io.pulsarproxy.delivery.FrameEncoder;
 import io.pulsarproxy.delivery.Outbound;
 import io.pulsarproxy.delivery.Subscription;
 import io.pulsarproxy.metrics.ProxyMetrics;
-import io.pulsarproxy.store.StoreUnavailableException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +82,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       connections.opened(caller, Connections.Transport.WEBSOCKET, out);
     } catch (ApiException e) {
       // Upgrades of one token raced past the check at upgrade; this one came in over the cap.
-      out.sendControl("error", frames.error(e.status(), e.error(), e.getMessage(), null));
+      out.sendControl("error", frames.error(Failure.unlogged(e).body(), null));
       out.close(Outbound.Close.TOO_MANY_CONNECTIONS);
       return;
     }
@@ -101,26 +103,30 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
     try {
       frame = json.readTree(text);
     } catch (JsonProcessingException e) {
-      refuse(400, "invalid_json", "the frame is not valid JSON", null);
+      refuse(ErrorWord.INVALID_JSON.refusal("the frame is not valid JSON"), null);
       return;
     }
     JsonNode op = frame == null ? null : frame.get("op");
     if (op == null || !op.isTextual()) {
-      refuse(400, "invalid_frame", "a frame must be a JSON object with a string \"op\"", null);
+      refuse(
+          ErrorWord.INVALID_FRAME.refusal("a frame must be a JSON object with a string \"op\""),
+          null);
       return;
     }
     switch (op.textValue()) {
       case "subscribe" -> {
         JsonNode from = frame.get("from");
         if (from != null && !from.isTextual()) {
-          refuse(400, "invalid_id", "from must be a string: an id, latest or earliest", null);
+          refuse(
+              ErrorWord.INVALID_ID.refusal("from must be a string: an id, latest or earliest"),
+              null);
         } else {
           subscribe(text(frame, "topic"), text(frame, "from"));
         }
       }
       case "unsubscribe" -> unsubscribe(text(frame, "topic"));
       case "ping" -> out.sendControl("pong", frames.control("pong"));
-      default -> refuse(400, "unknown_op", "op must be subscribe, unsubscribe or ping", null);
+      default -> refuse(ErrorWord.UNKNOWN_OP.refusal(), null);
     }
   }
 
@@ -128,7 +134,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
     callback.succeed();
     out.heard();
-    refuse(400, "binary_not_supported", "send JSON text frames; binary frames are not read", null);
+    refuse(ErrorWord.BINARY_NOT_SUPPORTED.refusal(), null);
   }
 
   @Override
@@ -152,23 +158,22 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
     TopicName topic;
     try {
       if (topicText == null) {
-        throw ApiException.badRequest("invalid_frame", "subscribe needs a string \"topic\"");
+        throw ErrorWord.INVALID_FRAME.refusal("subscribe needs a string \"topic\"");
       }
       topic = new TopicName(topicText);
       caller.requireSubscribe(topic);
     } catch (ApiException e) {
-      refuse(e.status(), e.error(), e.getMessage(), topicText);
+      refuse(e, topicText);
       return;
     }
     if (subscriptions.containsKey(topic)) {
-      refuse(400, "already_subscribed", "already subscribed to this topic", topic.value());
+      refuse(ErrorWord.ALREADY_SUBSCRIBED.refusal(), topic.value());
       return;
     }
     if (subscriptions.size() >= settings.maxTopicsPerConnection()) {
       refuse(
-          400,
-          "too_many_topics",
-          "at most " + settings.maxTopicsPerConnection() + " topics per connection",
+          ErrorWord.TOO_MANY_TOPICS.refusal(
+              "at most " + settings.maxTopicsPerConnection() + " topics per connection"),
           topic.value());
       return;
     }
@@ -181,12 +186,11 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       }
       badFrames = 0;
     } catch (ApiException e) {
-      refuse(e.status(), e.error(), e.getMessage(), topic.value());
+      refuse(e, topic.value());
     } catch (StoreUnavailableException e) {
-      LOG.warn("Subscribe to {} failed: {}", topic, e.getMessage());
-      out.sendControl(
-          "error",
-          frames.error(503, "store_unavailable", "the store is unavailable; retry", topic.value()));
+      // Not a bad frame: the client may send the same subscribe again later.
+      Failure failure = Failure.of(e, "Subscribe to " + topic + " failed: ");
+      out.sendControl("error", frames.error(failure.body(), topic.value()));
     }
   }
 
@@ -195,12 +199,12 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
     try {
       topic = new TopicName(topicText == null ? "" : topicText);
     } catch (ApiException e) {
-      refuse(e.status(), e.error(), e.getMessage(), topicText);
+      refuse(e, topicText);
       return;
     }
     Subscription s = subscriptions.remove(topic);
     if (s == null) {
-      refuse(400, "not_subscribed", "not subscribed to this topic", topic.value());
+      refuse(ErrorWord.NOT_SUBSCRIBED.refusal(), topic.value());
       return;
     }
     delivery.unsubscribe(s);
@@ -208,8 +212,8 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   }
 
   /** An error frame; the connection stays open unless the client keeps sending garbage. */
-  private void refuse(int code, String error, String message, String topic) {
-    out.sendControl("error", frames.error(code, error, message, topic));
+  private void refuse(ApiException refusal, String topic) {
+    out.sendControl("error", frames.error(Failure.unlogged(refusal).body(), topic));
     if (++badFrames > settings.maxBadFrames()) {
       LOG.info("Closing the WebSocket of token '{}': {} bad frames", caller.name(), badFrames);
       out.close(Outbound.Close.POLICY);

@@ -2,9 +2,12 @@ package io.pulsarproxy.websocket;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.core.setup.Environment;
+import io.pulsarproxy.api.Failure;
 import io.pulsarproxy.auth.Caller;
-import io.pulsarproxy.auth.TokenAuthenticator;
+import io.pulsarproxy.auth.PermissionAuthorizer;
+import io.pulsarproxy.auth.RequestPolicy;
 import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
@@ -14,7 +17,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
 import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketCreator;
@@ -31,7 +33,7 @@ public final class SubscriberUpgrade implements JettyWebSocketCreator {
   public static final String PATH = "/api/v1/ws";
   private static final Logger LOG = LoggerFactory.getLogger(SubscriberUpgrade.class);
 
-  private final TokenAuthenticator authenticator;
+  private final RequestPolicy policy;
   private final Delivery delivery;
   private final Connections connections;
   private final ObjectMapper json;
@@ -39,13 +41,13 @@ public final class SubscriberUpgrade implements JettyWebSocketCreator {
   private final ProxyMetrics metrics;
 
   public SubscriberUpgrade(
-      TokenAuthenticator authenticator,
+      RequestPolicy policy,
       Delivery delivery,
       Connections connections,
       ObjectMapper json,
       WebSocketSettings settings,
       ProxyMetrics metrics) {
-    this.authenticator = authenticator;
+    this.policy = policy;
     this.delivery = delivery;
     this.connections = connections;
     this.json = json;
@@ -80,15 +82,19 @@ public final class SubscriberUpgrade implements JettyWebSocketCreator {
       JettyServerUpgradeRequest upgrade, JettyServerUpgradeResponse response) {
     HttpServletRequest request = upgrade.getHttpServletRequest();
     try {
-      Caller caller = authenticate(request);
+      Caller caller =
+          policy.authenticate(
+              request.getHeader("Authorization"),
+              request.getParameter(RequestPolicy.ACCESS_TOKEN),
+              RequestPolicy.TokenInUrl.ACCEPTED);
       String origin = request.getHeader("Origin");
       if (origin != null
           && !settings.allowedOrigins().isEmpty()
           && !settings.allowedOrigins().contains(origin)) {
-        throw ApiException.forbidden("origin '" + origin + "' is not allowed");
+        throw ErrorWord.FORBIDDEN.refusal("origin '" + origin + "' is not allowed");
       }
-      if (caller.subscribe().isEmpty()) {
-        throw ApiException.forbidden("token '" + caller.name() + "' may not subscribe");
+      if (!PermissionAuthorizer.holds(caller, PermissionAuthorizer.SUBSCRIBE)) {
+        throw ErrorWord.FORBIDDEN.refusal("token '" + caller.name() + "' may not subscribe");
       }
       List<SubscriberSocket.UrlSubscription> topics = urlTopics(request, caller);
       connections.requireAdmission(caller);
@@ -99,25 +105,6 @@ public final class SubscriberUpgrade implements JettyWebSocketCreator {
     }
   }
 
-  private Caller authenticate(HttpServletRequest request) {
-    String header = request.getHeader("Authorization");
-    String token = null;
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      token = header.substring(7).trim();
-    } else if (header == null) {
-      token = request.getParameter("access_token");
-    }
-    Optional<Caller> caller =
-        token == null || token.isEmpty() ? Optional.empty() : authenticator.authenticate(token);
-    return caller.orElseThrow(
-        () ->
-            new ApiException(
-                401,
-                "unauthorized",
-                "a valid bearer token is required (Authorization header or access_token)",
-                java.util.Map.of("WWW-Authenticate", "Bearer realm=\"pulsar-proxy\"")));
-  }
-
   private static List<SubscriberSocket.UrlSubscription> urlTopics(
       HttpServletRequest request, Caller caller) {
     String[] names = request.getParameterValues("topic");
@@ -125,12 +112,12 @@ public final class SubscriberUpgrade implements JettyWebSocketCreator {
     List<SubscriberSocket.UrlSubscription> topics = new ArrayList<>();
     if (names == null) {
       if (from != null) {
-        throw ApiException.badRequest("invalid_from", "from needs exactly one topic on the URL");
+        throw ErrorWord.INVALID_FROM.refusal("from needs exactly one topic on the URL");
       }
       return topics;
     }
     if (from != null && names.length != 1) {
-      throw ApiException.badRequest("invalid_from", "from needs exactly one topic on the URL");
+      throw ErrorWord.INVALID_FROM.refusal("from needs exactly one topic on the URL");
     }
     for (String name : names) {
       TopicName topic = new TopicName(name);
@@ -145,9 +132,9 @@ public final class SubscriberUpgrade implements JettyWebSocketCreator {
 
   private static void refuse(
       HttpServletRequest request, JettyServerUpgradeResponse response, ApiException e) {
-    LOG.info("WebSocket upgrade refused: {} {}: {}", e.status(), e.error(), e.getMessage());
+    Failure.of(e, "WebSocket upgrade refused: ");
     e.headers().forEach(response::setHeader);
-    request.setAttribute(JettyErrors.ERROR_WORD, e.error());
+    request.setAttribute(JettyErrors.REFUSAL, e);
     try {
       response.sendError(e.status(), e.getMessage());
     } catch (IOException io) {

@@ -1,10 +1,10 @@
 package io.pulsarproxy.store.valkey;
 
 import io.pulsarproxy.core.EntryId;
+import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.store.MessageTail;
-import io.pulsarproxy.store.StoreUnavailableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

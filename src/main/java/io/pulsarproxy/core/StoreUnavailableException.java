@@ -1,4 +1,4 @@
-package io.pulsarproxy.store;
+package io.pulsarproxy.core;
 
 /** The store did not answer, or answered with an error, within its timeout. */
 public class StoreUnavailableException extends RuntimeException {
