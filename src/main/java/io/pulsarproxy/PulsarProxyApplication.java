@@ -16,7 +16,6 @@ import io.pulsarproxy.core.RateLimiter;
 import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
-import io.pulsarproxy.delivery.DeliveryFactory;
 import io.pulsarproxy.delivery.Drain;
 import io.pulsarproxy.delivery.GracefulShutdown;
 import io.pulsarproxy.health.DeliveryHealthChecks;
@@ -92,7 +91,13 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     RetentionPolicy retention = config.getRetention().build();
     MessageStore store =
         config.getStore().build(environment, retention, config.getRetention().dedupWindow());
-    environment.lifecycle().manage(new RetentionSync(retention, store.retentionStorage()));
+    environment
+        .lifecycle()
+        .manage(
+            new RetentionSync(
+                retention,
+                store.retentionStorage(),
+                environment.lifecycle().scheduledExecutorService("retention-sync").build()));
     environment.healthChecks().register("store", new StoreHealthCheck(store));
 
     // Publishing.
@@ -194,7 +199,11 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
             events::keepAlive, keepAliveMillis, keepAliveMillis, TimeUnit.MILLISECONDS);
 
     // Operations: drain and shutdown, probe and readiness, admin tasks, metrics.
-    Drain drain = new Drain(connections, delivery.encoder());
+    Drain drain =
+        new Drain(
+            connections,
+            delivery.encoder(),
+            environment.lifecycle().scheduledExecutorService("drain").build());
     environment
         .lifecycle()
         .addServerLifecycleListener(
@@ -207,7 +216,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
             operations.probeInterval(),
             operations.probeDeadline(),
             ids,
-            metrics);
+            metrics,
+            environment.lifecycle().scheduledExecutorService("delivery-probe").build());
     environment.lifecycle().manage(probe);
     Readiness readiness =
         new Readiness(drain, store, delivery, probe, operations.followerStuckSeconds());

@@ -5,7 +5,6 @@ import io.dropwizard.core.Configuration;
 import io.pulsarproxy.auth.AuthFactory;
 import io.pulsarproxy.core.LimitsFactory;
 import io.pulsarproxy.core.RetentionFactory;
-import io.pulsarproxy.delivery.DeliveryFactory;
 import io.pulsarproxy.store.MessageStoreFactory;
 import io.pulsarproxy.store.memory.MemoryStoreFactory;
 import jakarta.validation.Valid;

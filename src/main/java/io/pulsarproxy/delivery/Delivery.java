@@ -10,37 +10,29 @@ import io.pulsarproxy.core.TopicStats;
 import io.pulsarproxy.store.MessageStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The delivery core every transport uses. It keeps, per topic, the local subscriptions and
- * long-poll waiters; follows the topics someone here is interested in; replays history to new
- * subscriptions (hot tier first, then the store) before joining them to the live feed.
+ * The delivery core every transport uses. It keeps, per topic, who here wants it ({@link
+ * Interests}); follows the topics someone wants ({@link Follower}) and hands what arrives to the
+ * live subscriptions ({@link DeliveryLanes}) and waiting long-polls ({@link LongPolls}); replays
+ * history to new subscriptions before they join the live feed ({@link Replay}).
  */
 public final class Delivery implements Managed {
-  private static final Logger LOG = LoggerFactory.getLogger(Delivery.class);
-
   private final MessageStore store;
   private final HotTier hotTier;
   private final FrameEncoder encoder;
   private final Follower follower;
   private final Settings settings;
   private final Clock clock;
-  private final Map<TopicName, Interest> topics = new ConcurrentHashMap<>();
-  private final ExecutorService replays;
+  private final Interests interests = new Interests();
+  private final Replay replay;
+  private final LongPolls longPolls;
   private final DeliveryLanes lanes;
   private final ScheduledExecutorService timers;
 
@@ -48,19 +40,42 @@ public final class Delivery implements Managed {
   public record Settings(
       long subscriberBufferBytes, int replayPageSize, Duration unfollowAfter, int lanes) {}
 
+  /**
+   * The threads of the delivery core, each made and stopped by the application's lifecycle.
+   *
+   * @param work replay pages and long-poll reads
+   * @param timers retries, long-poll time-outs, the sweep of unwanted topics
+   * @param lanes one thread per delivery lane
+   * @param follower the follower's one thread
+   */
+  public record Threads(
+      ExecutorService work,
+      ScheduledExecutorService timers,
+      ExecutorService lanes,
+      ExecutorService follower) {}
+
   public Delivery(
-      MessageStore store, HotTier hotTier, FrameEncoder encoder, Settings settings, Clock clock) {
+      MessageStore store,
+      HotTier hotTier,
+      FrameEncoder encoder,
+      Settings settings,
+      Clock clock,
+      Threads threads) {
     this.store = store;
     this.hotTier = hotTier;
     this.encoder = encoder;
     this.settings = settings;
     this.clock = clock;
-    this.follower = new Follower(store, hotTier, encoder, this::deliverLive, clock);
-    this.replays =
-        Executors.newFixedThreadPool(
-            Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("delivery-replay"));
-    this.lanes = new DeliveryLanes(settings.lanes());
-    this.timers = Executors.newScheduledThreadPool(1, daemon("delivery-timer"));
+    this.timers = threads.timers();
+    this.follower =
+        new Follower(store, hotTier, encoder, this::deliverLive, clock, threads.follower());
+    this.replay =
+        new Replay(
+            store, hotTier, encoder, settings.replayPageSize(), threads.work(), threads.timers());
+    this.longPolls =
+        new LongPolls(
+            store, replay, interests, follower::follow, threads.work(), threads.timers(), clock);
+    this.lanes = new DeliveryLanes(settings.lanes(), threads.lanes());
   }
 
   public FrameEncoder encoder() {
@@ -104,7 +119,7 @@ public final class Delivery implements Managed {
     Subscription s =
         new Subscription(out, lanes.laneOf(out), topic, settings.subscriberBufferBytes(), clock);
     // Registered before anything is read, so nothing published from now on can be missed.
-    register(topic, interest -> interest.subscriptions.add(s));
+    interests.register(topic, interest -> interest.subscriptions.add(s));
     try {
       follower.follow(topic);
       EntryId start;
@@ -152,86 +167,21 @@ public final class Delivery implements Managed {
       throw e;
     }
     out.topics().add(topic);
-    replays.execute(() -> replayStepSafely(s));
+    replay.start(s);
     return s;
   }
 
   public void unsubscribe(Subscription s) {
     s.close();
     s.outbound().topics().remove(s.topic());
-    Interest interest = topics.get(s.topic());
-    if (interest != null) {
-      interest.subscriptions.remove(s);
-      interest.touch(clock.millis());
-    }
-  }
-
-  /** One page of replay, then the next on the executor, so replays share the threads fairly. */
-  private void replayStep(Subscription s) {
-    if (s.isClosed()) {
-      return;
-    }
-    if (!s.outbound().hasRoomForReplay()) {
-      timers.schedule(() -> replays.execute(() -> replayStepSafely(s)), 20, TimeUnit.MILLISECONDS);
-      return;
-    }
-    List<Frame> page;
-    try {
-      page = frames(s.topic(), s.lastSent(), settings.replayPageSize());
-    } catch (StoreUnavailableException e) {
-      LOG.debug("Replay of {} waits for the store: {}", s.topic(), e.getMessage());
-      timers.schedule(() -> replays.execute(() -> replayStepSafely(s)), 500, TimeUnit.MILLISECONDS);
-      return;
-    }
-    if (page.isEmpty()) {
-      if (s.goLive()) {
-        return;
-      }
-    } else {
-      s.replayed(page);
-    }
-    replays.execute(() -> replayStepSafely(s));
-  }
-
-  /** A replay step that failed unexpectedly is retried, never dropped silently. */
-  private void replayStepSafely(Subscription s) {
-    try {
-      replayStep(s);
-    } catch (StoreUnavailableException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      LOG.error("Replay of {} failed; retrying", s.topic(), e);
-      timers.schedule(() -> replays.execute(() -> replayStepSafely(s)), 1, TimeUnit.SECONDS);
-    }
-  }
-
-  /** Frames after an id: from the hot tier when it covers them, else encoded from the store. */
-  private List<Frame> frames(TopicName topic, EntryId after, int limit) {
-    Optional<List<Frame>> hot = hotTier.after(topic, after, limit);
-    if (hot.isPresent()) {
-      return hot.get();
-    }
-    List<StoredMessage> stored = store.read(topic, after, limit);
-    List<Frame> frames = new ArrayList<>(stored.size());
-    for (StoredMessage m : stored) {
-      frames.add(encoder.message(topic, m));
-    }
-    return frames;
+    interests.remove(s.topic(), interest -> interest.subscriptions.remove(s), clock.millis());
   }
 
   // --- reads and long-polling -------------------------------------------------------------------
 
   /** Stored messages after an id (expired ones included), hot tier first. */
   public List<StoredMessage> read(TopicName topic, EntryId after, int limit) {
-    Optional<List<Frame>> hot = hotTier.after(topic, after, limit);
-    if (hot.isEmpty()) {
-      return store.read(topic, after, limit);
-    }
-    List<StoredMessage> out = new ArrayList<>(hot.get().size());
-    for (Frame f : hot.get()) {
-      out.add(f.message());
-    }
-    return out;
+    return replay.read(topic, after, limit);
   }
 
   /** Messages that have not expired, and the id to read after next time. */
@@ -248,82 +198,28 @@ public final class Delivery implements Managed {
       Duration wait,
       Consumer<Page> answer,
       Consumer<RuntimeException> fail) {
-    Waiter waiter = new Waiter(topic, after, limit, answer, fail);
-    if (wait.isZero()) {
-      // A plain read: straight from the store, nothing to follow.
-      waiter.retry();
-      waiter.complete();
-      return;
-    }
-    // Set before the waiter can be found: a wake-up may answer it at once.
-    waiter.onDone =
-        () -> {
-          Interest interest = topics.get(topic); // cannot be swept while the waiter is in it
-          if (interest != null) {
-            interest.waiters.remove(waiter);
-            interest.touch(clock.millis());
-          }
-        };
-    register(topic, i -> i.waiters.add(waiter));
-    try {
-      follower.follow(topic);
-    } catch (RuntimeException e) {
-      waiter.fail(e);
-      return;
-    }
-    waiter.retry();
-    timers.schedule(waiter::complete, wait.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private List<StoredMessage> liveOnly(List<StoredMessage> messages) {
-    long now = clock.millis();
-    List<StoredMessage> out = new ArrayList<>(messages.size());
-    for (StoredMessage m : messages) {
-      if (!m.expiredAt(now)) {
-        out.add(m);
-      }
-    }
-    return out;
+    longPolls.poll(topic, after, limit, wait, answer, fail);
   }
 
   // --- the live feed ----------------------------------------------------------------------------
 
   private void deliverLive(TopicName topic, List<Frame> frames) {
-    Interest interest = topics.get(topic);
+    Interests.Interest interest = interests.get(topic);
     if (interest == null) {
       return;
     }
     lanes.deliver(interest.subscriptions, frames);
-    for (Waiter w : interest.waiters) {
-      replays.execute(w::retry);
-    }
-  }
-
-  /** Adds to a topic's interest atomically with respect to {@link #sweep()}. */
-  private Interest register(TopicName topic, Consumer<Interest> add) {
-    return topics.compute(
-        topic,
-        (t, interest) -> {
-          Interest i = interest == null ? new Interest() : interest;
-          add.accept(i);
-          return i;
-        });
+    longPolls.wake(interest);
   }
 
   /** Unfollows topics nobody here has wanted for {@code unfollowAfter}. */
   private void sweep() {
-    long idleSince = clock.millis() - settings.unfollowAfter().toMillis();
-    for (TopicName topic : topics.keySet()) {
-      topics.computeIfPresent(
-          topic,
-          (t, interest) -> {
-            if (!interest.isIdleSince(idleSince)) {
-              return interest;
-            }
-            follower.unfollow(t);
-            return null;
-          });
-    }
+    interests.sweep(
+        clock.millis() - settings.unfollowAfter().toMillis(),
+        topic -> {
+          follower.unfollow(topic);
+          return true;
+        });
   }
 
   public int followedTopics() {
@@ -366,105 +262,6 @@ public final class Delivery implements Managed {
   @Override
   public void stop() throws InterruptedException {
     follower.stop();
-    timers.shutdownNow();
-    replays.shutdownNow();
     lanes.stop();
-  }
-
-  /** Who on this instance wants a topic. */
-  private static final class Interest {
-    final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
-    final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
-    volatile long lastWanted = Long.MAX_VALUE;
-
-    void touch(long now) {
-      lastWanted = now;
-    }
-
-    boolean isIdleSince(long millis) {
-      return subscriptions.isEmpty() && waiters.isEmpty() && lastWanted < millis;
-    }
-  }
-
-  /**
-   * One long-poll request waiting for messages; answers exactly once. Its cursor moves past expired
-   * messages, so they never hold back newer ones.
-   */
-  private final class Waiter {
-    private final TopicName topic;
-    private final int limit;
-    private final Consumer<Page> answer;
-    private final Consumer<RuntimeException> failure;
-    private final AtomicBoolean done = new AtomicBoolean();
-    private volatile EntryId cursor;
-    private boolean readStore = true;
-    volatile Runnable onDone = () -> {};
-
-    Waiter(
-        TopicName topic,
-        EntryId after,
-        int limit,
-        Consumer<Page> answer,
-        Consumer<RuntimeException> failure) {
-      this.topic = topic;
-      this.cursor = after;
-      this.limit = limit;
-      this.answer = answer;
-      this.failure = failure;
-    }
-
-    /**
-     * Reads after the cursor; answers if anything unexpired is there. The first read goes to the
-     * store, which may be ahead of the follower (and so of the hot tier); wake-ups come from the
-     * follower, so the hot tier has what they announce.
-     */
-    synchronized void retry() {
-      try {
-        while (!done.get()) {
-          List<StoredMessage> raw =
-              readStore ? store.read(topic, cursor, limit) : read(topic, cursor, limit);
-          readStore = false;
-          if (raw.isEmpty()) {
-            return;
-          }
-          EntryId last = raw.get(raw.size() - 1).id();
-          List<StoredMessage> found = liveOnly(raw);
-          if (!found.isEmpty()) {
-            finish(() -> answer.accept(new Page(found, last)));
-            return;
-          }
-          // Only expired messages: move past them. The cursor never passes an unanswered one,
-          // so a time-out answering concurrently cannot skip anything.
-          cursor = last;
-        }
-      } catch (RuntimeException e) {
-        fail(e);
-      }
-    }
-
-    /** Answers with what there is: nothing, when the wait ran out. Never waits for a read. */
-    void complete() {
-      EntryId next = cursor;
-      finish(() -> answer.accept(new Page(List.of(), next)));
-    }
-
-    void fail(RuntimeException e) {
-      finish(() -> failure.accept(e));
-    }
-
-    private void finish(Runnable reply) {
-      if (done.compareAndSet(false, true)) {
-        onDone.run();
-        reply.run();
-      }
-    }
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

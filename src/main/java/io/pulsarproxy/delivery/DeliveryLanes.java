@@ -5,6 +5,8 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,17 +30,17 @@ final class DeliveryLanes {
   private record HandOver(List<Subscription> subscriptions, List<Frame> frames) {}
 
   private final List<LinkedBlockingQueue<HandOver>> queues = new ArrayList<>();
-  private final List<Thread> threads = new ArrayList<>();
+  private final List<Future<?>> loops = new ArrayList<>();
   private volatile boolean running = true;
 
-  DeliveryLanes(int count) {
+  /**
+   * @param threads an executor with at least {@code count} threads, one for each lane's loop
+   */
+  DeliveryLanes(int count, ExecutorService threads) {
     for (int i = 0; i < count; i++) {
       LinkedBlockingQueue<HandOver> queue = new LinkedBlockingQueue<>();
-      Thread t = new Thread(() -> run(queue), "delivery-lane-" + i);
-      t.setDaemon(true);
       queues.add(queue);
-      threads.add(t);
-      t.start();
+      loops.add(threads.submit(() -> run(queue)));
     }
   }
 
@@ -96,8 +98,9 @@ final class DeliveryLanes {
     }
   }
 
+  /** Ends the lanes' loops, so their executor can stop. */
   void stop() {
     running = false;
-    threads.forEach(Thread::interrupt);
+    loops.forEach(loop -> loop.cancel(true));
   }
 }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,16 +30,13 @@ public final class Drain {
   /** What a drain did: connections it closed, and those still open. */
   public record Result(int closed, int remaining) {}
 
-  public Drain(Connections connections, FrameEncoder frames) {
+  /**
+   * @param timer the lifecycle's executor on which the connections close over the window
+   */
+  public Drain(Connections connections, FrameEncoder frames, ScheduledExecutorService timer) {
     this.connections = connections;
     this.frames = frames;
-    this.timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "drain");
-              t.setDaemon(true);
-              return t;
-            });
+    this.timer = timer;
   }
 
   public boolean isDraining() {

@@ -13,6 +13,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,15 +52,18 @@ final class Follower {
   private volatile MessageTail tail;
   private volatile boolean running;
   private volatile long lastReadMillis;
-  private Thread thread;
+  private final ExecutorService thread;
+  private Future<?> loop;
 
   Follower(
       MessageStore store,
       HotTier hotTier,
       FrameEncoder encoder,
       BiConsumer<TopicName, List<Frame>> deliver,
-      Clock clock) {
+      Clock clock,
+      ExecutorService thread) {
     this.store = store;
+    this.thread = thread;
     this.hotTier = hotTier;
     this.encoder = encoder;
     this.deliver = deliver;
@@ -111,9 +119,7 @@ final class Follower {
     tail = store.openTail();
     running = true;
     lastReadMillis = clock.millis();
-    thread = new Thread(this::run, "delivery-follower");
-    thread.setDaemon(true);
-    thread.start();
+    loop = thread.submit(this::run);
   }
 
   void stop() throws InterruptedException {
@@ -122,7 +128,12 @@ final class Follower {
       topicsChanged.notifyAll();
     }
     tail.close();
-    thread.join(BLOCK.toMillis() + 5_000);
+    try {
+      loop.get(BLOCK.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("The follower did not stop cleanly: {}", e.toString());
+      loop.cancel(true);
+    }
   }
 
   private void run() {

@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,16 +44,11 @@ public final class DeliveryProbe implements Managed {
   private final Meter failures;
   private final ProxyMetrics metrics;
   private final Map<String, CountDownLatch> waiting = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "delivery-probe");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer;
   private volatile boolean healthy;
   private volatile String lastProblem = "not run yet";
   private int runs;
+  private ScheduledFuture<?> schedule;
 
   public DeliveryProbe(
       MessageStore store,
@@ -62,8 +57,10 @@ public final class DeliveryProbe implements Managed {
       Duration interval,
       Duration deadline,
       MessageIdGenerator ids,
-      ProxyMetrics metrics) {
+      ProxyMetrics metrics,
+      ScheduledExecutorService timer) {
     this.store = store;
+    this.timer = timer;
     this.delivery = delivery;
     this.topic = new TopicName("pp.probe." + instanceId);
     this.interval = interval;
@@ -85,12 +82,14 @@ public final class DeliveryProbe implements Managed {
 
   @Override
   public void start() {
-    timer.scheduleWithFixedDelay(this::probeSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    schedule =
+        timer.scheduleWithFixedDelay(
+            this::probeSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void stop() {
-    timer.shutdownNow();
+    schedule.cancel(true);
   }
 
   private void probeSafely() {

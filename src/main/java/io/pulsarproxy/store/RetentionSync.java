@@ -2,8 +2,8 @@ package io.pulsarproxy.store;
 
 import io.dropwizard.lifecycle.Managed;
 import io.pulsarproxy.core.RetentionPolicy;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,15 +19,15 @@ public final class RetentionSync implements Managed {
 
   private final RetentionPolicy policy;
   private final RetentionStorage storage;
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "retention-sync");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timer;
+  private ScheduledFuture<?> schedule;
 
-  public RetentionSync(RetentionPolicy policy, RetentionStorage storage) {
+  /**
+   * @param timer the lifecycle's executor for the periodic and announced re-reads
+   */
+  public RetentionSync(
+      RetentionPolicy policy, RetentionStorage storage, ScheduledExecutorService timer) {
+    this.timer = timer;
     this.policy = policy;
     this.storage = storage;
   }
@@ -36,13 +36,15 @@ public final class RetentionSync implements Managed {
   public void start() {
     reload();
     storage.watch(() -> timer.execute(this::reload));
-    timer.scheduleWithFixedDelay(this::reload, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
+    schedule =
+        timer.scheduleWithFixedDelay(
+            this::reload, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
   }
 
   @Override
   public void stop() {
     storage.close();
-    timer.shutdownNow();
+    schedule.cancel(false);
   }
 
   private void reload() {

@@ -1,14 +1,19 @@
-package io.pulsarproxy.delivery;
+package io.pulsarproxy;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.lifecycle.setup.LifecycleEnvironment;
 import io.dropwizard.util.DataSize;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDataSize;
 import io.dropwizard.validation.MinDuration;
 import io.dropwizard.validation.ValidationMethod;
 import io.pulsarproxy.core.RetentionPolicy;
+import io.pulsarproxy.delivery.Connections;
+import io.pulsarproxy.delivery.Delivery;
+import io.pulsarproxy.delivery.FrameEncoder;
+import io.pulsarproxy.delivery.HotTier;
 import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.resources.TopicResource;
 import io.pulsarproxy.store.MessageStore;
@@ -19,6 +24,7 @@ import jakarta.validation.constraints.NotNull;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /** The {@code delivery:} section: subscribers, their limits, and the hot tier. */
@@ -93,22 +99,38 @@ public class DeliveryFactory {
     return pingInterval.toNanoseconds() < idleTimeout.toNanoseconds();
   }
 
-  /** Builds the delivery core and registers it (and its follower thread) with the lifecycle. */
+  /**
+   * Builds the delivery core with its threads, each made by the lifecycle, and registers the core
+   * after them: at shutdown it stops first (its loops end), then its executors.
+   */
   public Delivery build(Environment environment, MessageStore store, RetentionPolicy retention) {
     Clock clock = Clock.systemUTC();
+    int laneCount = lanes > 0 ? lanes : Runtime.getRuntime().availableProcessors();
+    LifecycleEnvironment lifecycle = environment.lifecycle();
+    Delivery.Threads threads =
+        new Delivery.Threads(
+            fixed(
+                lifecycle,
+                "delivery-work-%d",
+                Math.max(2, Runtime.getRuntime().availableProcessors())),
+            lifecycle.scheduledExecutorService("delivery-timer-%d").threads(1).build(),
+            fixed(lifecycle, "delivery-lane-%d", laneCount),
+            fixed(lifecycle, "delivery-follower-%d", 1));
     Delivery delivery =
         new Delivery(
             store,
             new HotTier(retention, hotMaxSize.toBytes(), clock),
             new FrameEncoder(),
             new Delivery.Settings(
-                outboundQueue.toBytes(),
-                replayPageSize,
-                unfollowAfter.toJavaDuration(),
-                lanes > 0 ? lanes : Runtime.getRuntime().availableProcessors()),
-            clock);
-    environment.lifecycle().manage(delivery);
+                outboundQueue.toBytes(), replayPageSize, unfollowAfter.toJavaDuration(), laneCount),
+            clock,
+            threads);
+    lifecycle.manage(delivery);
     return delivery;
+  }
+
+  private static ExecutorService fixed(LifecycleEnvironment lifecycle, String name, int threads) {
+    return lifecycle.executorService(name).minThreads(threads).maxThreads(threads).build();
   }
 
   public Connections connections(ProxyMetrics metrics) {
