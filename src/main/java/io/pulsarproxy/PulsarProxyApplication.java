@@ -1,8 +1,12 @@
 package io.pulsarproxy;
 
+import io.dropwizard.configuration.ConfigurationException;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
+import io.dropwizard.core.cli.CheckCommand;
+import io.dropwizard.core.cli.Cli;
+import io.dropwizard.core.cli.ServerCommand;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
@@ -52,6 +56,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
+import net.sourceforge.argparse4j.inf.Namespace;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.LifeCycle;
 
@@ -75,6 +80,26 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
             bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
     bootstrap.addCommand(new HashTokenCommand());
     bootstrap.addCommand(new PerfCommand());
+  }
+
+  /**
+   * The server command reports a configuration mistake as Dropwizard's check command does: the
+   * file, and one line per broken setting saying what to set, without a stack trace.
+   */
+  @Override
+  protected void addDefaultCommands(Bootstrap<PulsarProxyConfiguration> bootstrap) {
+    bootstrap.addCommand(
+        new ServerCommand<>(this) {
+          @Override
+          public void onError(Cli cli, Namespace namespace, Throwable e) {
+            if (e instanceof ConfigurationException) {
+              cli.getStdErr().println(e.getMessage());
+            } else {
+              super.onError(cli, namespace, e);
+            }
+          }
+        });
+    bootstrap.addCommand(new CheckCommand<>(this));
   }
 
   @Override

@@ -166,6 +166,24 @@ class ClusterModeTest {
     }
   }
 
+  /** Users try VALKEY_URL first: with no nodes listed, its server is the cluster's seed. */
+  @Test
+  void theClusterIsDiscoveredFromValkeyUrlWhenNoNodesAreListed() throws Exception {
+    String seed = CLUSTER.seeds().split(",")[0];
+    try (ProxyProcess proxy =
+        ProxyProcess.start(Map.of("VALKEY_MODE", "cluster", "VALKEY_URL", "redis://" + seed))) {
+      proxy.awaitReady();
+      String topic = "cl.url." + System.nanoTime();
+      assertEquals(
+          201,
+          new Http(proxy.port())
+              .postJson("/api/v1/topics/" + topic + "/messages", "pp-dev-token", "{\"payload\":8}")
+              .status());
+      assertTrue(
+          proxy.log().contains("Using the Valkey store at cluster via " + seed), proxy.log());
+    }
+  }
+
   @Test
   void retentionChangesReachTheOtherInstanceThroughTheCluster() throws Exception {
     String topic = "cl.retention." + System.nanoTime();

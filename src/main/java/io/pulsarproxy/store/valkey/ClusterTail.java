@@ -15,10 +15,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BuilderFactory;
@@ -67,7 +67,8 @@ final class ClusterTail implements MessageTail {
 
   private final RedisClusterClient cluster;
   private final JedisClientConfig blockingConfig;
-  private final Function<StreamEntry, StoredMessage> decode;
+  private final EntryCodec codec;
+  private final Executor loops;
   private final int lanesPerNode;
   private final Duration pollInterval;
   private final LinkedBlockingQueue<Batch> batches = new LinkedBlockingQueue<>();
@@ -81,12 +82,14 @@ final class ClusterTail implements MessageTail {
   ClusterTail(
       RedisClusterClient cluster,
       JedisClientConfig blockingConfig,
-      Function<StreamEntry, StoredMessage> decode,
+      EntryCodec codec,
       int lanesPerNode,
-      Duration pollInterval) {
+      Duration pollInterval,
+      Executor loops) {
     this.cluster = cluster;
     this.blockingConfig = blockingConfig;
-    this.decode = decode;
+    this.codec = codec;
+    this.loops = loops;
     this.lanesPerNode = lanesPerNode;
     this.pollInterval = pollInterval;
   }
@@ -253,7 +256,6 @@ final class ClusterTail implements MessageTail {
     private volatile Jedis connection;
     private int hotSlot = -1;
     private int turn;
-    private Thread thread;
 
     Lane(LaneKey key, Map<Integer, List<TopicName>> slots) {
       this.key = key;
@@ -261,9 +263,7 @@ final class ClusterTail implements MessageTail {
     }
 
     void start() {
-      thread = new Thread(this, "cluster-follower-" + key.node() + "-" + key.index());
-      thread.setDaemon(true);
-      thread.start();
+      loops.execute(this);
     }
 
     void stop() {
@@ -427,7 +427,7 @@ final class ClusterTail implements MessageTail {
         }
         List<StoredMessage> messages = new ArrayList<>(stream.getValue().size());
         for (StreamEntry entry : stream.getValue()) {
-          messages.add(decode.apply(entry));
+          messages.add(codec.decode(entry));
         }
         EntryId from = positions.get(topic);
         positions.put(topic, messages.get(messages.size() - 1).id());

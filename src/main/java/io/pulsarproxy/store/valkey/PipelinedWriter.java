@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,38 +24,25 @@ import redis.clients.jedis.exceptions.JedisException;
  * command, so "acknowledged only once stored" holds as before.
  */
 final class PipelinedWriter implements AutoCloseable {
-  /** Two writers keep one pipeline on the wire while the other's replies are read. */
-  private static final int WRITERS = 1;
-
   /** Bounds a round trip's size, so one batch cannot hold the next commands for long. */
   private static final int MAX_BATCH = 512;
 
   private final UnifiedJedis client;
   private final long timeoutNanos;
   private final BlockingQueue<Command<?>> queue = new LinkedBlockingQueue<>();
-  private final List<Thread> writers = new ArrayList<>();
-  private final java.util.concurrent.ExecutorService completer =
-      java.util.concurrent.Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "valkey-replies");
-            t.setDaemon(true);
-            return t;
-          });
+  private final Executor completer;
   private volatile boolean closed;
 
   /**
    * @param timeout how long a caller waits for a writer to take its command; once sent, the
    *     connection's own socket timeout bounds the wait for the reply
    */
-  PipelinedWriter(UnifiedJedis client, java.time.Duration timeout) {
+  PipelinedWriter(UnifiedJedis client, java.time.Duration timeout, ValkeyThreads threads) {
     this.client = client;
     this.timeoutNanos = timeout.toNanos();
-    for (int i = 0; i < WRITERS; i++) {
-      Thread writer = new Thread(this::writeLoop, "valkey-writer-" + i);
-      writer.setDaemon(true);
-      writer.start();
-      writers.add(writer);
-    }
+    this.completer = threads.replies();
+    // One writer: it sends the next round trip while the replies thread completes the last.
+    threads.writer().execute(this::writeLoop);
   }
 
   /**
@@ -132,11 +120,7 @@ final class PipelinedWriter implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
-    for (Thread writer : writers) {
-      writer.interrupt();
-    }
-    completer.shutdown();
+    closed = true; // the writer's loop ends within its poll interval
     JedisException closing = new JedisException("the store is closed");
     Command<?> c;
     while ((c = queue.poll()) != null) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,13 +43,20 @@ final class ValkeyRetentionStorage implements RetentionStorage {
   private final ObjectMapper json;
   private volatile boolean running;
   private volatile Jedis subscriber;
-  private Thread listener;
+  private final Executor loops;
 
+  /**
+   * @param loops where the listener for changes announced by other instances runs its loop
+   */
   ValkeyRetentionStorage(
-      UnifiedJedis client, Supplier<Jedis> subscriberConnection, ObjectMapper json) {
+      UnifiedJedis client,
+      Supplier<Jedis> subscriberConnection,
+      ObjectMapper json,
+      Executor loops) {
     this.client = client;
     this.subscriberConnection = subscriberConnection;
     this.json = json;
+    this.loops = loops;
   }
 
   @Override
@@ -96,36 +104,32 @@ final class ValkeyRetentionStorage implements RetentionStorage {
   @Override
   public void watch(Runnable onChange) {
     running = true;
-    listener =
-        new Thread(
-            () -> {
-              while (running) {
-                try (Jedis connection = subscriberConnection.get()) {
-                  subscriber = connection;
-                  connection.subscribe(
-                      new JedisPubSub() {
-                        @Override
-                        public void onMessage(String channel, String message) {
-                          onChange.run();
-                        }
+    loops.execute(
+        () -> {
+          while (running) {
+            try (Jedis connection = subscriberConnection.get()) {
+              subscriber = connection;
+              connection.subscribe(
+                  new JedisPubSub() {
+                    @Override
+                    public void onMessage(String channel, String message) {
+                      onChange.run();
+                    }
 
-                        @Override
-                        public void onSubscribe(String channel, int count) {
-                          onChange.run(); // catch up on what was announced while away
-                        }
-                      },
-                      CHANNEL);
-                } catch (RuntimeException e) {
-                  if (running) {
-                    LOG.debug("Retention listener reconnecting: {}", e.getMessage());
-                    sleep(Duration.ofSeconds(1));
-                  }
-                }
+                    @Override
+                    public void onSubscribe(String channel, int count) {
+                      onChange.run(); // catch up on what was announced while away
+                    }
+                  },
+                  CHANNEL);
+            } catch (RuntimeException e) {
+              if (running) {
+                LOG.debug("Retention listener reconnecting: {}", e.getMessage());
+                sleep(Duration.ofSeconds(1));
               }
-            },
-            "retention-listener");
-    listener.setDaemon(true);
-    listener.start();
+            }
+          }
+        });
   }
 
   @Override

@@ -1,17 +1,17 @@
 package io.pulsarproxy.store.valkey;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDuration;
+import io.dropwizard.validation.ValidationMethod;
 import io.pulsarproxy.core.RetentionPolicy;
-import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageStoreFactory;
-import io.pulsarproxy.store.MessageTail;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
@@ -23,22 +23,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
-import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.RedisClusterClient;
-import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.SslOptions;
-import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.exceptions.JedisConnectionException;
-import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.util.JedisURIHelper;
 
 /**
@@ -154,66 +145,134 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
     this.url = url == null ? "" : url.trim();
   }
 
+  @ValidationMethod(
+      message =
+          "store.mode sentinel needs store.masterName (VALKEY_MASTER_NAME) and store.sentinels"
+              + " (VALKEY_SENTINELS, host:port,...)")
+  @JsonIgnore
+  public boolean isSentinelNamed() {
+    return mode != Mode.SENTINEL
+        || (masterName != null && !masterName.isBlank() && !entries(sentinels).isEmpty());
+  }
+
+  @ValidationMethod(
+      message =
+          "store.mode cluster needs store.nodes (VALKEY_NODES, host:port,...) or store.url"
+              + " (VALKEY_URL) to discover the cluster from")
+  @JsonIgnore
+  public boolean isClusterSeeded() {
+    return mode != Mode.CLUSTER || !entries(nodes).isEmpty() || !url.isEmpty();
+  }
+
+  @ValidationMethod(
+      message =
+          "store.url must look like redis://[user:password@]host:port[/db] or rediss://..."
+              + " (left out here: it may hold a password)")
+  @JsonIgnore
+  public boolean isUrlValid() {
+    return url.isEmpty() || parsedUrl() != null;
+  }
+
+  @ValidationMethod(message = "store.sentinels and store.nodes entries must look like host:port")
+  @JsonIgnore
+  public boolean isEveryAddressHostAndPort() {
+    return addresses(entries(sentinels)) != null && addresses(entries(nodes)) != null;
+  }
+
+  @ValidationMethod(message = "store.mode cluster: a Valkey Cluster has database 0 only")
+  @JsonIgnore
+  public boolean isClusterOnDatabaseZero() {
+    URI uri = parsedUrl();
+    int db =
+        uri != null && JedisURIHelper.hasDbIndex(uri) ? JedisURIHelper.getDBIndex(uri) : database;
+    return mode != Mode.CLUSTER || db == 0;
+  }
+
+  /**
+   * Builds the store on the topology {@code mode} names, its append strategy and its threads, and
+   * registers them with the lifecycle: the threads first, so that at shutdown the store closes (its
+   * loops end) before their executors stop.
+   */
   @Override
   public MessageStore build(
       Environment environment, RetentionPolicy retention, java.time.Duration dedupWindow) {
-    DefaultJedisClientConfig.Builder config =
-        DefaultJedisClientConfig.builder()
-            .connectionTimeoutMillis((int) connectTimeout.toMilliseconds())
-            .socketTimeoutMillis((int) commandTimeout.toMilliseconds())
-            .clientName(clientName);
-    HostAndPort address;
+    ValkeyConnection connection = connection();
+    Topology topology =
+        switch (mode) {
+          case SENTINEL ->
+              new SentinelTopology(
+                  connection,
+                  masterName,
+                  addresses(entries(sentinels)),
+                  sentinelConfig(connection.tls()));
+          case CLUSTER ->
+              new ClusterTopology(
+                  connection,
+                  entries(nodes).isEmpty()
+                      ? Set.of(connection.address()) // the seed from store.url
+                      : addresses(entries(nodes)),
+                  followerConnectionsPerNode,
+                  followerPollInterval.toJavaDuration());
+          case STANDALONE -> new StandaloneTopology(connection);
+        };
+    ValkeyThreads threads = ValkeyThreads.of(environment.lifecycle());
+    AppendScript script = AppendScript.load();
+    Appender appender =
+        topology.appender(
+            new Topology.AppendSettings(
+                script,
+                replicaAcks,
+                replicaAckTimeout.toJavaDuration(),
+                commandTimeout.toJavaDuration()),
+            threads);
+    ValkeyMessageStore store =
+        new ValkeyMessageStore(
+            topology,
+            appender,
+            new EntryCodec(environment.getObjectMapper()),
+            retention,
+            dedupWindow,
+            new ValkeyRetentionStorage(
+                topology.client(),
+                topology.dedicated(),
+                environment.getObjectMapper(),
+                threads.loops()),
+            threads,
+            environment.metrics());
+    environment.lifecycle().manage(new ClientLifecycle(topology, appender, script));
+    LOG.info(
+        "Using the Valkey store at {} (pool of {}{})",
+        topology.description(),
+        poolSize,
+        mode == Mode.CLUSTER ? " per node" : "");
+    return store;
+  }
+
+  /** The data nodes' connection settings, from {@code url} or the separate fields. */
+  private ValkeyConnection connection() {
+    HostAndPort address = new HostAndPort(host, port);
     int db = database;
     boolean ssl = tls;
     String userName = Objects.requireNonNullElse(user, "");
     // An unset ${VALKEY_PASSWORD:-} in the config arrives as null.
     String secret = Objects.requireNonNullElse(password, "");
-    if (!url.isEmpty()) {
-      URI uri;
-      try {
-        uri = URI.create(url);
-      } catch (IllegalArgumentException e) {
-        // The message would quote the URL, password and all.
-        throw new IllegalArgumentException(
-            "store.url is not a valid URL (left out here: it may hold a password)");
-      }
-      if (!JedisURIHelper.isValid(uri)) {
-        throw new IllegalArgumentException(
-            "store.url must look like redis://[user:password@]host:port[/db] or rediss://...");
-      }
+    URI uri = parsedUrl();
+    if (uri != null) {
       address = JedisURIHelper.getHostAndPort(uri);
       db = JedisURIHelper.hasDbIndex(uri) ? JedisURIHelper.getDBIndex(uri) : db;
       ssl = ssl || JedisURIHelper.isRedisSSLScheme(uri);
       userName = firstNonEmpty(JedisURIHelper.getUser(uri), userName);
       secret = firstNonEmpty(JedisURIHelper.getPassword(uri), secret);
-    } else {
-      address = new HostAndPort(host, port);
     }
-    config.database(db);
+    DefaultJedisClientConfig.Builder config =
+        timeouts(DefaultJedisClientConfig.builder(), clientName).database(db);
     if (ssl) {
       // The JVM's trust store, with host name verification.
       config.sslOptions(SslOptions.defaults());
     }
-    if (!secret.isEmpty()) {
-      config.password(secret);
-      if (!userName.isEmpty()) {
-        config.user(userName);
-      }
-    }
-
-    ConnectionPoolConfig pool = new ConnectionPoolConfig();
-    pool.setMaxTotal(poolSize);
-    pool.setMaxIdle(poolSize);
-    pool.setMinIdle(0);
-    pool.setMaxWait(java.time.Duration.ofMillis(poolWait.toMilliseconds()));
-    // Find connections broken by a server restart before a request does.
-    pool.setTestWhileIdle(true);
-    pool.setTimeBetweenEvictionRuns(java.time.Duration.ofSeconds(5));
-
+    credentials(config, userName, secret);
     JedisClientConfig clientConfig = config.build();
-    // The follower's own connections: their blocking reads may last the block time plus the
-    // timeout. The retention listener uses the same settings.
-    JedisClientConfig tailConfig =
+    JedisClientConfig dedicatedConfig =
         DefaultJedisClientConfig.builder()
             .from(clientConfig)
             .clientName(clientName + "-follower")
@@ -221,213 +280,117 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
             .resp2()
             .blockingSocketTimeoutMillis((int) (commandTimeout.toMilliseconds() + 5_000))
             .build();
-    java.time.Duration ackTimeout = java.time.Duration.ofMillis(replicaAckTimeout.toMilliseconds());
-    UnifiedJedis client;
-    Supplier<Jedis> dedicated;
-    Function<Function<StreamEntry, StoredMessage>, MessageTail> tails;
-    ReplicaAcks acks = null;
-    String description;
-    String sentinelSecret = Objects.requireNonNullElse(sentinelPassword, "");
-    String sentinelUserName = Objects.requireNonNullElse(sentinelUser, "");
-    List<String> sentinelList = Objects.requireNonNullElse(sentinels, List.of());
-    List<String> nodeList = Objects.requireNonNullElse(nodes, List.of());
-    switch (mode) {
-      case SENTINEL -> {
-        if (masterName == null || masterName.isBlank() || sentinelList.isEmpty()) {
-          throw new IllegalArgumentException(
-              "store.mode sentinel needs store.masterName and store.sentinels");
-        }
-        DefaultJedisClientConfig.Builder sentinelConfig =
-            DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) connectTimeout.toMilliseconds())
-                .socketTimeoutMillis((int) commandTimeout.toMilliseconds())
-                .clientName(clientName + "-sentinel");
-        if (ssl) {
-          sentinelConfig.sslOptions(SslOptions.defaults());
-        }
-        if (!sentinelSecret.isEmpty()) {
-          sentinelConfig.password(sentinelSecret);
-          if (!sentinelUserName.isEmpty()) {
-            sentinelConfig.user(sentinelUserName);
-          }
-        }
-        RedisSentinelClient sentinel =
-            RedisSentinelClient.builder()
-                .masterName(masterName)
-                .sentinels(addresses("store.sentinels", sentinelList))
-                .clientConfig(clientConfig)
-                .sentinelClientConfig(sentinelConfig.build())
-                .poolConfig(pool)
-                .build();
-        client = sentinel;
-        // Asked again on every reconnect, so the follower and the listener move with failovers.
-        dedicated = () -> new Jedis(sentinel.getCurrentMaster(), tailConfig);
-        tails = decode -> new ValkeyTail(dedicated, sentinel, decode);
-        if (replicaAcks > 0) {
-          acks =
-              ReplicaAcks.single(
-                  replicaAcks,
-                  ackTimeout,
-                  () -> sentinel.getPrimaryNodesConnectionMap().values().iterator().next());
-        }
-        description = "sentinel " + masterName + " via " + String.join(",", sentinelList);
-      }
-      case CLUSTER -> {
-        if (nodeList.isEmpty()) {
-          throw new IllegalArgumentException("store.mode cluster needs store.nodes");
-        }
-        if (db != 0) {
-          throw new IllegalArgumentException("a Valkey Cluster has database 0 only");
-        }
-        RedisClusterClient cluster =
-            RedisClusterClient.builder()
-                .nodes(addresses("store.nodes", nodeList))
-                .clientConfig(clientConfig)
-                .poolConfig(pool)
-                .topologyRefreshPeriod(java.time.Duration.ofSeconds(5))
-                .build();
-        client = cluster;
-        dedicated = new RotatingNodes(cluster, tailConfig);
-        int lanes = followerConnectionsPerNode;
-        java.time.Duration poll =
-            java.time.Duration.ofMillis(followerPollInterval.toMilliseconds());
-        tails = decode -> new ClusterTail(cluster, tailConfig, decode, lanes, poll);
-        if (replicaAcks > 0) {
-          acks = ReplicaAcks.cluster(replicaAcks, ackTimeout, cluster);
-        }
-        description = "cluster via " + String.join(",", nodeList);
-      }
-      default -> {
-        RedisClient single =
-            RedisClient.builder()
-                .hostAndPort(address)
-                .clientConfig(clientConfig)
-                .poolConfig(pool)
-                .build();
-        client = single;
-        HostAndPort tailAddress = address;
-        dedicated = () -> new Jedis(tailAddress, tailConfig);
-        tails = decode -> new ValkeyTail(dedicated, single, decode);
-        if (replicaAcks > 0) {
-          acks = ReplicaAcks.single(replicaAcks, ackTimeout, single::getPool);
-        }
-        description =
-            (ssl ? "rediss://" : "redis://")
-                + address.getHost()
-                + ":"
-                + address.getPort()
-                + "/"
-                + db;
-      }
-    }
-    ValkeyRetentionStorage retentionStorage =
-        new ValkeyRetentionStorage(client, dedicated, environment.getObjectMapper());
-    // Group commit pipelines concurrent appends on one connection; a cluster's appends go to the
-    // shard of their topic instead, one call each.
-    PipelinedWriter writer =
-        mode == Mode.CLUSTER
-            ? null
-            : new PipelinedWriter(
-                client, java.time.Duration.ofMillis(commandTimeout.toMilliseconds()));
-    ValkeyMessageStore store =
-        new ValkeyMessageStore(
-            client,
-            writer,
-            tails,
-            acks,
-            // Cluster followers poll their shards (ClusterTail); announcements would only cross
-            // the cluster bus to every node.
-            mode == Mode.CLUSTER ? null : ValkeyTail.CHANNEL,
-            environment.getObjectMapper(),
-            retention,
-            dedupWindow,
-            description,
-            retentionStorage,
-            environment.metrics());
-    environment.lifecycle().manage(new ClientLifecycle(client, writer, store));
-    LOG.info(
-        "Using the Valkey store at {} (pool of {}{})",
-        description,
-        poolSize,
-        mode == Mode.CLUSTER ? " per node" : "");
-    return store;
+    ConnectionPoolConfig pool = new ConnectionPoolConfig();
+    pool.setMaxTotal(poolSize);
+    pool.setMaxIdle(poolSize);
+    pool.setMinIdle(0);
+    pool.setMaxWait(poolWait.toJavaDuration());
+    // Find connections broken by a server restart before a request does.
+    pool.setTestWhileIdle(true);
+    pool.setTimeBetweenEvictionRuns(java.time.Duration.ofSeconds(5));
+    return new ValkeyConnection(address, db, ssl, clientConfig, dedicatedConfig, pool);
   }
 
-  private static Set<HostAndPort> addresses(String setting, List<String> entries) {
-    Set<HostAndPort> out = new LinkedHashSet<>();
-    for (String entry : entries) {
-      for (String one : entry.split(",")) {
-        String trimmed = one.trim();
-        if (trimmed.isEmpty()) {
-          continue;
-        }
-        int colon = trimmed.lastIndexOf(':');
-        try {
-          out.add(
-              new HostAndPort(
-                  trimmed.substring(0, colon), Integer.parseInt(trimmed.substring(colon + 1))));
-        } catch (RuntimeException e) {
-          throw new IllegalArgumentException(
-              setting + " entries must look like host:port, not " + trimmed);
-        }
+  /** The sentinels' own connections: their timeouts, TLS, and their own credentials. */
+  private JedisClientConfig sentinelConfig(boolean ssl) {
+    DefaultJedisClientConfig.Builder config =
+        timeouts(DefaultJedisClientConfig.builder(), clientName + "-sentinel");
+    if (ssl) {
+      config.sslOptions(SslOptions.defaults());
+    }
+    credentials(
+        config,
+        Objects.requireNonNullElse(sentinelUser, ""),
+        Objects.requireNonNullElse(sentinelPassword, ""));
+    return config.build();
+  }
+
+  private DefaultJedisClientConfig.Builder timeouts(
+      DefaultJedisClientConfig.Builder config, String name) {
+    return config
+        .connectionTimeoutMillis((int) connectTimeout.toMilliseconds())
+        .socketTimeoutMillis((int) commandTimeout.toMilliseconds())
+        .clientName(name);
+  }
+
+  private static void credentials(
+      DefaultJedisClientConfig.Builder config, String userName, String secret) {
+    if (!secret.isEmpty()) {
+      config.password(secret);
+      if (!userName.isEmpty()) {
+        config.user(userName);
       }
     }
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException(setting + " is empty");
+  }
+
+  /** {@code url} as a URI, or null when it is empty or not a valid Valkey URL. */
+  private URI parsedUrl() {
+    if (url.isEmpty()) {
+      return null;
+    }
+    try {
+      URI uri = URI.create(url);
+      return JedisURIHelper.isValid(uri) ? uri : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** The non-blank entries of a list setting, each of which may be "a,b,c". */
+  private static List<String> entries(List<String> setting) {
+    List<String> out = new ArrayList<>();
+    for (String entry : Objects.requireNonNullElse(setting, List.<String>of())) {
+      for (String one : Objects.requireNonNullElse(entry, "").split(",")) {
+        if (!one.isBlank()) {
+          out.add(one.strip());
+        }
+      }
     }
     return out;
   }
 
-  /**
-   * Connections for the retention listener in a cluster: PUBLISH reaches every node of a cluster,
-   * so any node will do, and each reconnect tries the next one in case this one died.
-   */
-  private static final class RotatingNodes implements Supplier<Jedis> {
-    private final RedisClusterClient cluster;
-    private final JedisClientConfig config;
-    private int next;
-
-    RotatingNodes(RedisClusterClient cluster, JedisClientConfig config) {
-      this.cluster = cluster;
-      this.config = config;
-    }
-
-    @Override
-    public synchronized Jedis get() {
-      List<String> known = new ArrayList<>(cluster.getClusterNodes().keySet());
-      if (known.isEmpty()) {
-        throw new JedisConnectionException("no cluster node known");
+  /** host:port entries as addresses, or null when one is not host:port. */
+  private static Set<HostAndPort> addresses(List<String> entries) {
+    Set<HostAndPort> out = new LinkedHashSet<>();
+    for (String entry : entries) {
+      int colon = entry.lastIndexOf(':');
+      try {
+        out.add(
+            new HostAndPort(
+                entry.substring(0, colon), Integer.parseInt(entry.substring(colon + 1))));
+      } catch (RuntimeException e) {
+        return null;
       }
-      next = (next + 1) % known.size();
-      return new Jedis(HostAndPort.from(known.get(next)), config);
     }
+    return out;
   }
 
   private static String firstNonEmpty(String a, String b) {
     return a != null && !a.isEmpty() ? a : b == null ? "" : b;
   }
 
-  /** Opens nothing eagerly, so the service starts while Valkey is down, and closes the pool. */
-  private record ClientLifecycle(
-      UnifiedJedis client, PipelinedWriter writer, ValkeyMessageStore store) implements Managed {
+  /**
+   * Opens nothing eagerly, so the service starts while Valkey is down: the script is only loaded
+   * into the server's cache if it answers. Closes the append strategy and the pool.
+   */
+  private record ClientLifecycle(Topology topology, Appender appender, AppendScript script)
+      implements Managed {
     @Override
     public void start() {
       try {
-        store.loadScripts();
+        topology.client().scriptLoad(script.text());
       } catch (RuntimeException e) {
         LOG.warn(
             "Valkey at {} is not reachable at start; publishing answers 503 until it is: {}",
-            store.describe(),
+            topology.description(),
             e.getMessage());
       }
     }
 
     @Override
     public void stop() {
-      if (writer != null) {
-        writer.close();
-      }
-      client.close();
+      appender.close();
+      topology.client().close();
     }
   }
 }

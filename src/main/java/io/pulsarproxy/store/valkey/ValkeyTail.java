@@ -12,8 +12,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,8 +60,7 @@ final class ValkeyTail implements MessageTail {
 
   private final Supplier<Jedis> connect;
   private final UnifiedJedis pool;
-  private final Function<StreamEntry, StoredMessage> decode;
-  private final Thread listener;
+  private final EntryCodec codec;
   private final Set<String> changed = new HashSet<>(); // guarded by itself
   private volatile boolean subscribed;
   private volatile boolean woken;
@@ -81,14 +80,14 @@ final class ValkeyTail implements MessageTail {
   private boolean fullReadDue = true;
   private long nextFullRead;
 
-  ValkeyTail(
-      Supplier<Jedis> connect, UnifiedJedis pool, Function<StreamEntry, StoredMessage> decode) {
+  /**
+   * @param loops where the announcement listener runs its loop until {@link #close()}
+   */
+  ValkeyTail(Supplier<Jedis> connect, UnifiedJedis pool, EntryCodec codec, Executor loops) {
     this.connect = connect;
     this.pool = pool;
-    this.decode = decode;
-    this.listener = new Thread(this::listen, "delivery-announcements");
-    listener.setDaemon(true);
-    listener.start();
+    this.codec = codec;
+    loops.execute(this::listen);
   }
 
   @Override
@@ -194,7 +193,7 @@ final class ValkeyTail implements MessageTail {
       for (Map.Entry<String, List<StreamEntry>> stream : reply) {
         List<StoredMessage> messages = new ArrayList<>(stream.getValue().size());
         for (StreamEntry entry : stream.getValue()) {
-          messages.add(decode.apply(entry));
+          messages.add(codec.decode(entry));
         }
         found.put(topics.get(stream.getKey()), messages);
       }

@@ -13,7 +13,6 @@ import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.exceptions.JedisAskDataException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisMovedDataException;
-import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.util.JedisClusterCRC16;
 import redis.clients.jedis.util.Pool;
 
@@ -24,17 +23,20 @@ import redis.clients.jedis.util.Pool;
  * acknowledgements fail the call: the publisher gets 503 and may retry with its message id, which
  * deduplicates if the entry did survive.
  */
-final class ReplicaAcks {
+final class ReplicaAckedAppender implements Appender {
+  private final AppendScript script;
   private final int replicas;
   private final long timeoutMillis;
   private final Function<String, Connection> connectionForKey;
   private final RedisClusterClient cluster;
 
-  private ReplicaAcks(
+  private ReplicaAckedAppender(
+      AppendScript script,
       int replicas,
       Duration timeout,
       Function<String, Connection> connectionForKey,
       RedisClusterClient cluster) {
+    this.script = script;
     this.replicas = replicas;
     this.timeoutMillis = Math.max(1, timeout.toMillis());
     this.connectionForKey = connectionForKey;
@@ -42,13 +44,17 @@ final class ReplicaAcks {
   }
 
   /** For a client with one master: standalone or Sentinel (the pool of the current master). */
-  static ReplicaAcks single(int replicas, Duration timeout, MasterPool pool) {
-    return new ReplicaAcks(replicas, timeout, key -> pool.get().getResource(), null);
+  static ReplicaAckedAppender single(
+      AppendScript script, int replicas, Duration timeout, MasterPool pool) {
+    return new ReplicaAckedAppender(
+        script, replicas, timeout, key -> pool.get().getResource(), null);
   }
 
   /** For a cluster: the pool of the master owning the key's slot. */
-  static ReplicaAcks cluster(int replicas, Duration timeout, RedisClusterClient cluster) {
-    return new ReplicaAcks(
+  static ReplicaAckedAppender cluster(
+      AppendScript script, int replicas, Duration timeout, RedisClusterClient cluster) {
+    return new ReplicaAckedAppender(
+        script,
         replicas,
         timeout,
         key -> cluster.getConnectionFromSlot(JedisClusterCRC16.getSlot(key)),
@@ -60,9 +66,10 @@ final class ReplicaAcks {
     Pool<Connection> get();
   }
 
-  Object eval(String sha, String script, List<String> keys, List<String> args) {
+  @Override
+  public Object append(List<String> keys, List<String> args) {
     try (Connection c = connectionForKey.apply(keys.get(0))) {
-      return evalAndWait(c, false, sha, script, keys, args);
+      return evalAndWait(c, false, keys, args);
     } catch (JedisAskDataException e) {
       // The slot is being migrated and the key is already on the importing node.
       ConnectionPool pool = cluster.getClusterNodes().get(e.getTargetNode().toString());
@@ -70,7 +77,7 @@ final class ReplicaAcks {
         throw e;
       }
       try (Connection c = pool.getResource()) {
-        return evalAndWait(c, true, sha, script, keys, args);
+        return evalAndWait(c, true, keys, args);
       }
     } catch (JedisMovedDataException e) {
       if (cluster != null) {
@@ -80,19 +87,17 @@ final class ReplicaAcks {
     }
   }
 
-  private Object evalAndWait(
-      Connection c,
-      boolean asking,
-      String sha,
-      String script,
-      List<String> keys,
-      List<String> args) {
-    Object reply;
-    try {
-      reply = evalOn(c, asking, Protocol.Command.EVALSHA, sha, keys, args);
-    } catch (JedisNoScriptException e) {
-      reply = evalOn(c, asking, Protocol.Command.EVAL, script, keys, args);
-    }
+  private Object evalAndWait(Connection c, boolean asking, List<String> keys, List<String> args) {
+    Object reply =
+        script.call(
+            call ->
+                evalOn(
+                    c,
+                    asking,
+                    call.bySha() ? Protocol.Command.EVALSHA : Protocol.Command.EVAL,
+                    call.scriptOrSha(),
+                    keys,
+                    args));
     long acked =
         c.executeCommand(
             new CommandObject<>(
