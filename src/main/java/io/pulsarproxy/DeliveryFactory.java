@@ -12,8 +12,6 @@ import io.dropwizard.validation.ValidationMethod;
 import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
-import io.pulsarproxy.delivery.FrameEncoder;
-import io.pulsarproxy.delivery.HotTier;
 import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.resources.TopicResource;
 import io.pulsarproxy.store.MessageStore;
@@ -119,10 +117,13 @@ public class DeliveryFactory {
     Delivery delivery =
         new Delivery(
             store,
-            new HotTier(retention, hotMaxSize.toBytes(), clock),
-            new FrameEncoder(),
+            retention,
             new Delivery.Settings(
-                outboundQueue.toBytes(), replayPageSize, unfollowAfter.toJavaDuration(), laneCount),
+                hotMaxSize.toBytes(),
+                outboundQueue.toBytes(),
+                replayPageSize,
+                unfollowAfter.toJavaDuration(),
+                laneCount),
             clock,
             threads);
     lifecycle.manage(delivery);

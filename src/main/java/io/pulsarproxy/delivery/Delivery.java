@@ -3,6 +3,7 @@ package io.pulsarproxy.delivery;
 import io.dropwizard.lifecycle.Managed;
 import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.EntryId;
+import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
@@ -38,7 +39,11 @@ public final class Delivery implements Managed {
 
   /** The knobs of the delivery core, from the {@code delivery:} section. */
   public record Settings(
-      long subscriberBufferBytes, int replayPageSize, Duration unfollowAfter, int lanes) {}
+      long hotTierMaxBytes,
+      long subscriberBufferBytes,
+      int replayPageSize,
+      Duration unfollowAfter,
+      int lanes) {}
 
   /**
    * The threads of the delivery core, each made and stopped by the application's lifecycle.
@@ -56,16 +61,15 @@ public final class Delivery implements Managed {
 
   public Delivery(
       MessageStore store,
-      HotTier hotTier,
-      FrameEncoder encoder,
+      RetentionPolicy retention,
       Settings settings,
       Clock clock,
       Threads threads) {
     this.store = store;
-    this.hotTier = hotTier;
-    this.encoder = encoder;
     this.settings = settings;
     this.clock = clock;
+    this.hotTier = new HotTier(retention, settings.hotTierMaxBytes(), clock);
+    this.encoder = new FrameEncoder();
     this.timers = threads.timers();
     this.follower =
         new Follower(store, hotTier, encoder, this::deliverLive, clock, threads.follower());

@@ -18,30 +18,14 @@ import org.slf4j.LoggerFactory;
  * History for a new subscription, page by page (hot tier first, then the store), until it has
  * caught up and joins the live feed; and reads after an id for long-polls and plain reads.
  */
-final class Replay {
+record Replay(
+    MessageStore store,
+    HotTier hotTier,
+    FrameEncoder encoder,
+    int pageSize,
+    Executor replays,
+    ScheduledExecutorService timers) {
   private static final Logger LOG = LoggerFactory.getLogger(Replay.class);
-
-  private final MessageStore store;
-  private final HotTier hotTier;
-  private final FrameEncoder encoder;
-  private final int pageSize;
-  private final Executor replays;
-  private final ScheduledExecutorService timers;
-
-  Replay(
-      MessageStore store,
-      HotTier hotTier,
-      FrameEncoder encoder,
-      int pageSize,
-      Executor replays,
-      ScheduledExecutorService timers) {
-    this.store = store;
-    this.hotTier = hotTier;
-    this.encoder = encoder;
-    this.pageSize = pageSize;
-    this.replays = replays;
-    this.timers = timers;
-  }
 
   /** Starts replaying to a subscription whose start point is set. */
   void start(Subscription s) {

@@ -29,31 +29,16 @@ import org.slf4j.LoggerFactory;
  * access_token} for browsers), Origin, topics on the URL, and the connection cap. Jersey's auth
  * filter never sees upgrades, so the same authenticator is used here.
  */
-public final class SubscriberUpgrade implements JettyWebSocketCreator {
+public record SubscriberUpgrade(
+    RequestPolicy policy,
+    Delivery delivery,
+    Connections connections,
+    ObjectMapper json,
+    WebSocketSettings settings,
+    ProxyMetrics metrics)
+    implements JettyWebSocketCreator {
   public static final String PATH = "/api/v1/ws";
   private static final Logger LOG = LoggerFactory.getLogger(SubscriberUpgrade.class);
-
-  private final RequestPolicy policy;
-  private final Delivery delivery;
-  private final Connections connections;
-  private final ObjectMapper json;
-  private final WebSocketSettings settings;
-  private final ProxyMetrics metrics;
-
-  public SubscriberUpgrade(
-      RequestPolicy policy,
-      Delivery delivery,
-      Connections connections,
-      ObjectMapper json,
-      WebSocketSettings settings,
-      ProxyMetrics metrics) {
-    this.policy = policy;
-    this.delivery = delivery;
-    this.connections = connections;
-    this.json = json;
-    this.settings = settings;
-    this.metrics = metrics;
-  }
 
   /** Maps the endpoint on the application port and schedules the server pings. */
   public void register(Environment environment) {

@@ -79,19 +79,26 @@ final class ClusterTail implements MessageTail {
   private volatile boolean closed;
   private Set<TopicName> assigned = Set.of();
 
+  /**
+   * How the follower's reads spread over each master.
+   *
+   * @param perNode blocking connections (and threads) per master node
+   * @param pollInterval how long a lane with several slots blocks on one before sweeping
+   */
+  record Lanes(int perNode, Duration pollInterval) {}
+
   ClusterTail(
       RedisClusterClient cluster,
       JedisClientConfig blockingConfig,
       EntryCodec codec,
-      int lanesPerNode,
-      Duration pollInterval,
+      Lanes lanes,
       Executor loops) {
     this.cluster = cluster;
     this.blockingConfig = blockingConfig;
     this.codec = codec;
+    this.lanesPerNode = lanes.perNode();
+    this.pollInterval = lanes.pollInterval();
     this.loops = loops;
-    this.lanesPerNode = lanesPerNode;
-    this.pollInterval = pollInterval;
   }
 
   private record LaneKey(HostAndPort node, int index) {}

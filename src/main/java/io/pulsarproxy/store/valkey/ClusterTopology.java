@@ -22,15 +22,11 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 final class ClusterTopology implements Topology {
   private final RedisClusterClient cluster;
   private final JedisClientConfig dedicatedConfig;
-  private final int followerLanesPerNode;
-  private final Duration followerPollInterval;
+  private final ClusterTail.Lanes followerLanes;
   private final String description;
 
   ClusterTopology(
-      ValkeyConnection connection,
-      Set<HostAndPort> seeds,
-      int followerLanesPerNode,
-      Duration followerPollInterval) {
+      ValkeyConnection connection, Set<HostAndPort> seeds, ClusterTail.Lanes followerLanes) {
     this.cluster =
         RedisClusterClient.builder()
             .nodes(seeds)
@@ -39,8 +35,7 @@ final class ClusterTopology implements Topology {
             .topologyRefreshPeriod(Duration.ofSeconds(5))
             .build();
     this.dedicatedConfig = connection.dedicatedConfig();
-    this.followerLanesPerNode = followerLanesPerNode;
-    this.followerPollInterval = followerPollInterval;
+    this.followerLanes = followerLanes;
     this.description = "cluster via " + SentinelTopology.join(seeds);
   }
 
@@ -72,13 +67,7 @@ final class ClusterTopology implements Topology {
 
   @Override
   public MessageTail openTail(EntryCodec codec, ValkeyThreads threads) {
-    return new ClusterTail(
-        cluster,
-        dedicatedConfig,
-        codec,
-        followerLanesPerNode,
-        followerPollInterval,
-        threads.loops());
+    return new ClusterTail(cluster, dedicatedConfig, codec, followerLanes, threads.loops());
   }
 
   @Override

@@ -211,8 +211,8 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
                   entries(nodes).isEmpty()
                       ? Set.of(connection.address()) // the seed from store.url
                       : addresses(entries(nodes)),
-                  followerConnectionsPerNode,
-                  followerPollInterval.toJavaDuration());
+                  new ClusterTail.Lanes(
+                      followerConnectionsPerNode, followerPollInterval.toJavaDuration()));
           case STANDALONE -> new StandaloneTopology(connection);
         };
     ValkeyThreads threads = ValkeyThreads.of(environment.lifecycle());
