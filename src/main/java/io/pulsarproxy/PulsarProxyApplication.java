@@ -31,6 +31,7 @@ import io.pulsarproxy.metrics.PrometheusExport;
 import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.resources.ErrorMapper;
 import io.pulsarproxy.resources.EventStreamResource;
+import io.pulsarproxy.resources.GroupResource;
 import io.pulsarproxy.resources.InlinePublishing;
 import io.pulsarproxy.resources.JettyErrors;
 import io.pulsarproxy.resources.NoopResource;
@@ -196,6 +197,14 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
             deliveryConfig.webSocket(),
             metrics)
         .register(environment);
+    environment
+        .jersey()
+        .register(
+            new GroupResource(
+                store.groups(),
+                delivery,
+                environment.getObjectMapper(),
+                deliveryConfig.longPoll()));
     EventStreamResource events =
         new EventStreamResource(
             delivery,

@@ -28,6 +28,8 @@ public enum ErrorWord {
       "send the token as 'Authorization: Bearer <token>'; access_token in the URL is accepted only"
           + " for WebSocket upgrades and event streams"),
   INVALID_FRAME(400, "invalid_frame", null),
+  INVALID_GROUP(400, "invalid_group", null),
+  INVALID_CONSUMER(400, "invalid_consumer", null),
   UNKNOWN_OP(400, "unknown_op", "op must be subscribe, unsubscribe or ping"),
   BINARY_NOT_SUPPORTED(
       400, "binary_not_supported", "send JSON text frames; binary frames are not read"),
@@ -39,6 +41,7 @@ public enum ErrorWord {
   FORBIDDEN(403, "forbidden", "this token lacks the permission this endpoint needs"),
   NOT_FOUND(404, "not_found", "no such endpoint"),
   UNKNOWN_TOPIC(404, "unknown_topic", null),
+  UNKNOWN_GROUP(404, "unknown_group", null),
   METHOD_NOT_ALLOWED(405, "method_not_allowed", "this endpoint does not accept that method"),
   NOT_ACCEPTABLE(406, "not_acceptable", "this endpoint answers application/json only"),
   REQUEST_TIMEOUT(408, "request_timeout", "the request was not received in time"),
@@ -49,6 +52,7 @@ public enum ErrorWord {
       "unsupported_media_type",
       "the request body must be JSON (Content-Type: application/json)"),
   INVALID_MESSAGE(422, "invalid_message", null),
+  INVALID_REQUEST(422, "invalid_request", null),
   RATE_LIMITED(429, "rate_limited", null),
   TOKEN_CONNECTIONS_FULL(429, "too_many_connections", null),
   HEADERS_TOO_LARGE(431, "headers_too_large", "the request headers are too large"),

@@ -8,6 +8,7 @@ import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
+import io.pulsarproxy.store.ConsumerGroups;
 import io.pulsarproxy.store.MessageStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +35,8 @@ public final class Delivery implements Managed {
   private final Interests interests = new Interests();
   private final Replay replay;
   private final LongPolls longPolls;
+  private final GroupFetches groupFetches;
+  private final java.util.concurrent.Executor work;
   private final DeliveryLanes lanes;
   private final ScheduledExecutorService timers;
 
@@ -77,8 +80,11 @@ public final class Delivery implements Managed {
         new Replay(
             store, hotTier, encoder, settings.replayPageSize(), threads.work(), threads.timers());
     this.longPolls =
-        new LongPolls(
-            store, replay, interests, follower::follow, threads.work(), threads.timers(), clock);
+        new LongPolls(store, replay, interests, follower::follow, threads.timers(), clock);
+    this.groupFetches =
+        new GroupFetches(
+            store.groups(), interests, follower::follow, threads.work(), threads.timers(), clock);
+    this.work = threads.work();
     this.lanes = new DeliveryLanes(settings.lanes(), threads.lanes());
   }
 
@@ -205,6 +211,24 @@ public final class Delivery implements Managed {
     longPolls.poll(topic, after, limit, wait, answer, fail);
   }
 
+  // --- consumer groups --------------------------------------------------------------------------
+
+  /**
+   * Hands up to {@code max} messages of a consumer group to {@code consumer} as soon as there are
+   * some (new ones, or ones due again), or answers an empty fetch after {@code wait}. Holds no
+   * thread while waiting.
+   */
+  public void fetch(
+      TopicName topic,
+      String group,
+      String consumer,
+      int max,
+      Duration wait,
+      Consumer<ConsumerGroups.Fetched> answer,
+      Consumer<RuntimeException> fail) {
+    groupFetches.fetch(new GroupFetches.Request(topic, group, consumer, max, wait), answer, fail);
+  }
+
   // --- the live feed ----------------------------------------------------------------------------
 
   private void deliverLive(TopicName topic, List<Frame> frames) {
@@ -213,7 +237,9 @@ public final class Delivery implements Managed {
       return;
     }
     lanes.deliver(interest.subscriptions, frames);
-    longPolls.wake(interest);
+    for (Interests.Waiter w : interest.waiters) {
+      work.execute(w::retry);
+    }
   }
 
   /** Unfollows topics nobody here has wanted for {@code unfollowAfter}. */

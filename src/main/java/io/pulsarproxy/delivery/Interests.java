@@ -14,10 +14,16 @@ import java.util.function.Predicate;
 final class Interests {
   private final Map<TopicName, Interest> topics = new ConcurrentHashMap<>();
 
+  /** A request waiting for a topic's next entries: a long-poll, a group fetch. */
+  interface Waiter {
+    /** Reads again; answers if there is something now. Never called concurrently with itself. */
+    void retry();
+  }
+
   /** One topic's subscribers and waiters. */
   static final class Interest {
     final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
-    final Set<LongPolls.Waiter> waiters = ConcurrentHashMap.newKeySet();
+    final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
     private volatile long lastWanted = Long.MAX_VALUE;
 
     void touch(long now) {

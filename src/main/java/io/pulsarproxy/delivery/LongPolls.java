@@ -8,7 +8,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,7 +23,6 @@ final class LongPolls {
   private final Replay reads;
   private final Interests interests;
   private final Consumer<TopicName> follow;
-  private final Executor retries;
   private final ScheduledExecutorService timers;
   private final Clock clock;
 
@@ -33,14 +31,12 @@ final class LongPolls {
       Replay reads,
       Interests interests,
       Consumer<TopicName> follow,
-      Executor retries,
       ScheduledExecutorService timers,
       Clock clock) {
     this.store = store;
     this.reads = reads;
     this.interests = interests;
     this.follow = follow;
-    this.retries = retries;
     this.timers = timers;
     this.clock = clock;
   }
@@ -73,13 +69,6 @@ final class LongPolls {
     timers.schedule(waiter::complete, wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** New entries of a topic arrived: every waiter on it reads again. */
-  void wake(Interests.Interest interest) {
-    for (Waiter w : interest.waiters) {
-      retries.execute(w::retry);
-    }
-  }
-
   private List<StoredMessage> liveOnly(List<StoredMessage> messages) {
     long now = clock.millis();
     List<StoredMessage> out = new ArrayList<>(messages.size());
@@ -95,7 +84,7 @@ final class LongPolls {
    * One long-poll request waiting for messages; answers exactly once. Its cursor moves past expired
    * messages, so they never hold back newer ones.
    */
-  final class Waiter {
+  final class Waiter implements Interests.Waiter {
     private final TopicName topic;
     private final int limit;
     private final Consumer<Delivery.Page> answer;
@@ -123,7 +112,8 @@ final class LongPolls {
      * store, which may be ahead of the follower (and so of the hot tier); wake-ups come from the
      * follower, so the hot tier has what they announce.
      */
-    synchronized void retry() {
+    @Override
+    public synchronized void retry() {
       try {
         while (!done.get()) {
           List<StoredMessage> raw =

@@ -23,8 +23,8 @@ public final class UnreadBodyDrainer implements ContainerResponseFilter {
   @Override
   public void filter(ContainerRequestContext request, ContainerResponseContext response) {
     if (response.getStatus() < 400
-        || !request.hasEntity()
-        || response.getHeaders().containsKey("Connection")) {
+        || response.getHeaders().containsKey("Connection")
+        || !hasUnreadEntity(request)) {
       return;
     }
     byte[] buffer = new byte[8192];
@@ -41,6 +41,15 @@ public final class UnreadBodyDrainer implements ContainerResponseFilter {
       }
     } catch (IOException e) {
       response.getHeaders().putSingle("Connection", "close");
+    }
+  }
+
+  /** A resource that read the body (a group request, say) closed its stream: nothing is left. */
+  private static boolean hasUnreadEntity(ContainerRequestContext request) {
+    try {
+      return request.hasEntity();
+    } catch (IllegalStateException closed) {
+      return false;
     }
   }
 }

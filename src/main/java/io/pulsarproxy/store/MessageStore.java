@@ -65,6 +65,9 @@ public interface MessageStore {
   /** Opens a tail that follows topics with blocking reads; the caller closes it. */
   MessageTail openTail();
 
+  /** The consumer groups of this store's topics. */
+  ConsumerGroups groups();
+
   /** Checks the store answers; throws {@link StoreUnavailableException} when it does not. */
   void ping();
 

@@ -8,6 +8,7 @@ import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
+import io.pulsarproxy.store.ConsumerGroups;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageTail;
 import io.pulsarproxy.store.RetentionStorage;
@@ -38,11 +39,18 @@ public final class MemoryMessageStore implements MessageStore {
   private final RetentionPolicy retention;
   private final RetentionStorage retentionStorage = new InProcessRetentionStorage();
   private final Duration dedupWindow;
+  private final ConsumerGroups groups;
 
   public MemoryMessageStore(Clock clock, RetentionPolicy retention, Duration dedupWindow) {
     this.clock = clock;
     this.retention = retention;
     this.dedupWindow = dedupWindow;
+    this.groups = new MemoryConsumerGroups(this, clock);
+  }
+
+  @Override
+  public ConsumerGroups groups() {
+    return groups;
   }
 
   /** Appends are in-memory work that never waits on I/O. */

@@ -13,6 +13,11 @@ final class ValkeyKeys {
     return "pp:{" + topic.value() + "}:stream";
   }
 
+  /** A consumer group's settings (Valkey keeps its position and pending entries itself). */
+  static String group(TopicName topic, String group) {
+    return "pp:{" + topic.value() + "}:group:" + group;
+  }
+
   static String dedup(TopicName topic, String messageId) {
     return "pp:{" + topic.value() + "}:dedup:" + messageId;
   }

@@ -13,6 +13,7 @@ import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
 import io.pulsarproxy.metrics.ProxyMetrics;
+import io.pulsarproxy.store.ConsumerGroups;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageTail;
 import io.pulsarproxy.store.RetentionStorage;
@@ -55,6 +56,7 @@ public final class ValkeyMessageStore implements MessageStore {
   private final ValkeyThreads threads;
   private final Timer commands;
   private final Meter errors;
+  private final ConsumerGroups groups;
 
   public ValkeyMessageStore(
       Topology topology,
@@ -76,6 +78,12 @@ public final class ValkeyMessageStore implements MessageStore {
     this.threads = threads;
     this.commands = metrics.timer(ProxyMetrics.STORE_COMMANDS);
     this.errors = metrics.meter(ProxyMetrics.STORE_ERRORS);
+    this.groups = new ValkeyConsumerGroups(this, client, codec);
+  }
+
+  @Override
+  public ConsumerGroups groups() {
+    return groups;
   }
 
   @Override
@@ -256,7 +264,8 @@ public final class ValkeyMessageStore implements MessageStore {
     return topology.description();
   }
 
-  private <T> T call(Supplier<T> command) {
+  /** Runs a command with the store's timing and error mapping: any failure is 503-worthy. */
+  <T> T call(Supplier<T> command) {
     long start = System.nanoTime();
     try {
       return command.get();

@@ -1,0 +1,19 @@
+package io.pulsarproxy.resources;
+
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.TestApps;
+import io.pulsarproxy.testing.ValkeyTestServer;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Consumer groups on a real valkey-server/redis-server: XREADGROUP, XAUTOCLAIM, XACK, XCLAIM. */
+class ValkeyGroupsTest extends GroupsContract {
+  @RegisterExtension static final ValkeyTestServer VALKEY = new ValkeyTestServer();
+
+  static final DropwizardAppExtension<PulsarProxyConfiguration> APP = TestApps.valkey(VALKEY);
+
+  @Override
+  protected DropwizardAppExtension<PulsarProxyConfiguration> app() {
+    return APP;
+  }
+}
