@@ -101,7 +101,11 @@ public class DeliveryFactory {
    * Builds the delivery core with its threads, each made by the lifecycle, and registers the core
    * after them: at shutdown it stops first (its loops end), then its executors.
    */
-  public Delivery build(Environment environment, MessageStore store, RetentionPolicy retention) {
+  public Delivery build(
+      Environment environment,
+      MessageStore store,
+      RetentionPolicy retention,
+      ProxyMetrics metrics) {
     Clock clock = Clock.systemUTC();
     int laneCount = lanes > 0 ? lanes : Runtime.getRuntime().availableProcessors();
     LifecycleEnvironment lifecycle = environment.lifecycle();
@@ -125,7 +129,8 @@ public class DeliveryFactory {
                 unfollowAfter.toJavaDuration(),
                 laneCount),
             clock,
-            threads);
+            threads,
+            metrics);
     lifecycle.manage(delivery);
     return delivery;
   }

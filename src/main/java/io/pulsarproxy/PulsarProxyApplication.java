@@ -45,6 +45,8 @@ import io.pulsarproxy.tasks.AdminGuard;
 import io.pulsarproxy.tasks.ConnectionsTask;
 import io.pulsarproxy.tasks.DisconnectTask;
 import io.pulsarproxy.tasks.DrainTask;
+import io.pulsarproxy.tasks.GroupDeleteTask;
+import io.pulsarproxy.tasks.GroupResetTask;
 import io.pulsarproxy.tasks.RetentionTask;
 import io.pulsarproxy.tasks.TrimStreamTask;
 import io.pulsarproxy.tasks.UndrainTask;
@@ -182,7 +184,7 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
 
     // Delivery: the core, then every transport on it.
     DeliveryFactory deliveryConfig = config.getDelivery();
-    Delivery delivery = deliveryConfig.build(environment, store, retention);
+    Delivery delivery = deliveryConfig.build(environment, store, retention, metrics);
     Connections connections = deliveryConfig.connections(metrics);
     environment
         .jersey()
@@ -273,6 +275,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     environment.admin().addTask(new RetentionTask(retention, store.retentionStorage(), json));
     environment.admin().addTask(new DisconnectTask(connections, delivery.encoder(), json));
     environment.admin().addTask(new ConnectionsTask(connections, json));
+    environment.admin().addTask(new GroupResetTask(store.groups(), json));
+    environment.admin().addTask(new GroupDeleteTask(store.groups(), json));
 
     registerGauges(metrics, connections, delivery, probe, drain);
     policy

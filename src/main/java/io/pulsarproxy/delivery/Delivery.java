@@ -8,6 +8,7 @@ import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.core.TopicStats;
+import io.pulsarproxy.metrics.ProxyMetrics;
 import io.pulsarproxy.store.ConsumerGroups;
 import io.pulsarproxy.store.MessageStore;
 import java.time.Clock;
@@ -36,6 +37,7 @@ public final class Delivery implements Managed {
   private final Replay replay;
   private final LongPolls longPolls;
   private final GroupFetches groupFetches;
+  private final GroupMetrics groupMetrics;
   private final java.util.concurrent.Executor work;
   private final DeliveryLanes lanes;
   private final ScheduledExecutorService timers;
@@ -67,7 +69,8 @@ public final class Delivery implements Managed {
       RetentionPolicy retention,
       Settings settings,
       Clock clock,
-      Threads threads) {
+      Threads threads,
+      ProxyMetrics metrics) {
     this.store = store;
     this.settings = settings;
     this.clock = clock;
@@ -81,9 +84,16 @@ public final class Delivery implements Managed {
             store, hotTier, encoder, settings.replayPageSize(), threads.work(), threads.timers());
     this.longPolls =
         new LongPolls(store, replay, interests, follower::follow, threads.timers(), clock);
+    this.groupMetrics = new GroupMetrics(store.groups(), metrics);
     this.groupFetches =
         new GroupFetches(
-            store.groups(), interests, follower::follow, threads.work(), threads.timers(), clock);
+            store.groups(),
+            interests,
+            follower::follow,
+            threads.work(),
+            threads.timers(),
+            clock,
+            groupMetrics);
     this.work = threads.work();
     this.lanes = new DeliveryLanes(settings.lanes(), threads.lanes());
   }
@@ -229,6 +239,21 @@ public final class Delivery implements Managed {
     groupFetches.fetch(new GroupFetches.Request(topic, group, consumer, max, wait), answer, fail);
   }
 
+  /** Acks messages of a group; returns how many were pending. */
+  public int ack(TopicName topic, String group, List<EntryId> ids) {
+    int acked = store.groups().ack(topic, group, ids);
+    groupMetrics.acked(acked);
+    return acked;
+  }
+
+  /** Makes pending messages of a group due again after {@code delay}; returns how many. */
+  public int nack(
+      TopicName topic, String group, String consumer, List<EntryId> ids, Duration delay) {
+    int nacked = store.groups().nack(topic, group, consumer, ids, delay);
+    groupMetrics.nacked(nacked);
+    return nacked;
+  }
+
   // --- the live feed ----------------------------------------------------------------------------
 
   private void deliverLive(TopicName topic, List<Frame> frames) {
@@ -287,6 +312,7 @@ public final class Delivery implements Managed {
     follower.start();
     long every = Math.max(1_000, settings.unfollowAfter().toMillis() / 4);
     timers.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+    timers.scheduleWithFixedDelay(groupMetrics::refresh, 10, 10, TimeUnit.SECONDS);
   }
 
   @Override

@@ -27,6 +27,7 @@ final class GroupFetches {
   private final Executor work;
   private final ScheduledExecutorService timers;
   private final Clock clock;
+  private final GroupMetrics metrics;
 
   GroupFetches(
       ConsumerGroups groups,
@@ -34,13 +35,15 @@ final class GroupFetches {
       Consumer<TopicName> follow,
       Executor work,
       ScheduledExecutorService timers,
-      Clock clock) {
+      Clock clock,
+      GroupMetrics metrics) {
     this.groups = groups;
     this.interests = interests;
     this.follow = follow;
     this.work = work;
     this.timers = timers;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /** What a fetch asks for. */
@@ -100,6 +103,7 @@ final class GroupFetches {
         fail(e);
         return;
       }
+      metrics.fetched(request.topic(), request.group(), fetched);
       if (!fetched.messages().isEmpty()) {
         finish();
         answer.accept(fetched);

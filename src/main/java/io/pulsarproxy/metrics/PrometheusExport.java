@@ -37,7 +37,9 @@ public final class PrometheusExport {
           ProxyMetrics.RATE_LIMITED, "token",
           ProxyMetrics.TOKEN_CONNECTIONS_REFUSED, "token",
           ProxyMetrics.TOKEN_CONNECTIONS, "token",
-          ProxyMetrics.TOPIC_PUBLISHED, "topic");
+          ProxyMetrics.TOPIC_PUBLISHED, "topic",
+          ProxyMetrics.GROUP_LAG, "group",
+          ProxyMetrics.GROUP_PENDING, "group");
 
   private PrometheusExport() {}
 

@@ -57,6 +57,26 @@ public final class ProxyMetrics {
   public static final String PROBE_LATENCY = "pulsar.probe.latency";
   public static final String DRAINING = "pulsar.draining";
 
+  /** Consumer groups: messages handed to consumers, and of those the ones delivered again. */
+  public static final String GROUP_DELIVERED = "pulsar.groups.delivered";
+
+  public static final String GROUP_REDELIVERED = "pulsar.groups.redelivered";
+  public static final String GROUP_ACKED = "pulsar.groups.acked";
+  public static final String GROUP_NACKED = "pulsar.groups.nacked";
+  public static final String GROUP_DEAD_LETTERED = "pulsar.groups.dead-lettered";
+  public static final String GROUP_EXPIRED = "pulsar.groups.expired";
+
+  /** Pending messages retention trimmed away before anyone acked them: they were never done. */
+  public static final String GROUP_TRIMMED_PENDING = "pulsar.groups.trimmed-pending";
+
+  /**
+   * Labelled: group ({@code <topic>:<group>}, dots as underscores). Groups this instance serves.
+   */
+  public static final String GROUP_LAG = "pulsar.group.lag";
+
+  /** Labelled: group, as {@link #GROUP_LAG}. */
+  public static final String GROUP_PENDING = "pulsar.group.pending";
+
   /** Labelled: topic (only topics in {@code metrics.topics}). */
   public static final String TOPIC_PUBLISHED = "pulsar.topic.published";
 
@@ -72,7 +92,19 @@ public final class ProxyMetrics {
             () -> new Histogram(new SlidingTimeWindowArrayReservoir(1, TimeUnit.MINUTES)));
     // Registered now, so that alert rules find a series (at 0) before the first event.
     for (String meter :
-        new String[] {PUBLISH_ACCEPTED, SLOW_CONSUMER_CLOSES, STORE_ERRORS, PROBE_FAILURES}) {
+        new String[] {
+          PUBLISH_ACCEPTED,
+          SLOW_CONSUMER_CLOSES,
+          STORE_ERRORS,
+          PROBE_FAILURES,
+          GROUP_DELIVERED,
+          GROUP_REDELIVERED,
+          GROUP_ACKED,
+          GROUP_NACKED,
+          GROUP_DEAD_LETTERED,
+          GROUP_EXPIRED,
+          GROUP_TRIMMED_PENDING
+        }) {
       registry.meter(meter);
     }
     registry.timer(PUBLISH_LATENCY);

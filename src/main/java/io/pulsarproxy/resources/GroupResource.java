@@ -10,6 +10,7 @@ import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.auth.PermissionAuthorizer;
 import io.pulsarproxy.core.EntryId;
 import io.pulsarproxy.core.ErrorWord;
+import io.pulsarproxy.core.GroupNames;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Delivery;
@@ -32,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Consumer groups over HTTP: create, change, show and delete a group; fetch from it (waiting like a
@@ -43,7 +43,6 @@ import java.util.regex.Pattern;
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed(PermissionAuthorizer.SUBSCRIBE)
 public final class GroupResource {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
   private static final int MAX_FETCH = 1_000;
   private static final int MAX_IDS = 1_000;
 
@@ -150,7 +149,7 @@ public final class GroupResource {
     TopicName topic = topic(caller, topicParam);
     String group = name(groupParam, ErrorWord.INVALID_GROUP, "group");
     JsonNode request = object(body, Set.of("ids"));
-    return Map.of("acked", groups.ack(topic, group, ids(request)));
+    return Map.of("acked", delivery.ack(topic, group, ids(request)));
   }
 
   /**
@@ -173,7 +172,7 @@ public final class GroupResource {
             ? name(text(request, "consumer"), ErrorWord.INVALID_CONSUMER, "consumer")
             : "nack";
     Duration delay = request.has("delay") ? duration(request, "delay") : Duration.ZERO;
-    return Map.of("nacked", groups.nack(topic, group, consumer, ids(request), delay));
+    return Map.of("nacked", delivery.nack(topic, group, consumer, ids(request), delay));
   }
 
   private static TopicName topic(Caller caller, String text) {
@@ -313,10 +312,7 @@ public final class GroupResource {
   }
 
   private static String name(String text, ErrorWord word, String what) {
-    if (text == null || !NAME.matcher(text).matches()) {
-      throw word.refusal(what + " must be 1 to 100 letters, digits or . _ - :");
-    }
-    return text;
+    return GroupNames.require(text, word, what);
   }
 
   private static io.pulsarproxy.core.ApiException unknown(TopicName topic, String group) {

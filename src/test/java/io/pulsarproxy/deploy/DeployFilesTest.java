@@ -49,6 +49,9 @@ class DeployFilesTest {
     Http http = new Http(APP.getLocalPort());
     http.postJson("/api/v1/topics/deploy.check/messages", PUBLISHER, "{\"payload\":1}");
     http.postJson("/api/v1/topics/deploy.check/messages", PUBLISHER, "{}");
+    // A consumer group served here: its lag and pending gauges exist from then on.
+    http.postJson(
+        "/api/v1/topics/deploy.check/groups/g/fetch", PUBLISHER, "{\"consumer\":\"c\",\"wait\":0}");
     Thread.sleep(1_200); // a probe round trip or two
     scrape = new Http(APP.getAdminPort()).get("/prometheus", null).body();
   }

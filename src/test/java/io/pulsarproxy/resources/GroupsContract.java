@@ -190,6 +190,45 @@ abstract class GroupsContract {
     assertEquals(200, http.get(group("fresh"), PUBLISHER).status());
   }
 
+  private Http.Reply task(String name, String query) {
+    Http admin = new Http(app().getAdminPort());
+    return admin.send(
+        admin
+            .request("/tasks/" + name + "?" + query, null)
+            .POST(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  @Test
+  void operatorsResetAndDeleteGroupsAndScrapeTheirMetrics() {
+    publish(3);
+    put("ops", "{\"from\":\"latest\"}");
+    assertEquals(0, fetch("ops", "c1", 10, 0).size(), "created after the first three");
+    Http.Reply reset = task("group-reset", "topic=" + topic + "&group=ops&to=earliest");
+    assertEquals(200, reset.status(), reset.toString());
+    assertEquals("0-0", reset.json().get("position").asText(), reset.toString());
+    JsonNode replayed = fetch("ops", "c1", 10, 0);
+    assertEquals(3, replayed.size(), "reset to earliest: everything again");
+    assertEquals(
+        3,
+        ack(
+            "ops",
+            replayed.get(0).get("id").asText(),
+            replayed.get(1).get("id").asText(),
+            replayed.get(2).get("id").asText()));
+    String scrape = new Http(app().getAdminPort()).get("/prometheus", null).body();
+    assertTrue(scrape.contains("pulsar_groups_delivered_total"), scrape);
+    assertTrue(scrape.contains("pulsar_groups_acked_total"), scrape);
+    assertTrue(
+        scrape.contains(
+            "pulsar_group_pending{group=\"" + (topic + ":ops").replace('.', '_') + "\"}"),
+        scrape);
+    assertEquals(200, task("group-delete", "topic=" + topic + "&group=ops").status());
+    assertError(task("group-delete", "topic=" + topic + "&group=ops"), 404, "unknown_group");
+    assertError(
+        task("group-reset", "topic=" + topic + "&group=ops&to=soon"), 400, "invalid_parameter");
+    assertError(task("group-reset", "topic=" + topic + "&to=earliest"), 400, "invalid_parameter");
+  }
+
   @Test
   void badRequestsGetClearErrors() {
     assertError(put("bad%20name!", "{}"), 400, "invalid_group");
