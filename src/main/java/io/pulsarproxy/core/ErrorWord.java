@@ -30,7 +30,7 @@ public enum ErrorWord {
   INVALID_FRAME(400, "invalid_frame", null),
   INVALID_GROUP(400, "invalid_group", null),
   INVALID_CONSUMER(400, "invalid_consumer", null),
-  UNKNOWN_OP(400, "unknown_op", "op must be subscribe, unsubscribe or ping"),
+  UNKNOWN_OP(400, "unknown_op", "op must be subscribe, unsubscribe, ack, nack or ping"),
   BINARY_NOT_SUPPORTED(
       400, "binary_not_supported", "send JSON text frames; binary frames are not read"),
   ALREADY_SUBSCRIBED(400, "already_subscribed", "already subscribed to this topic"),

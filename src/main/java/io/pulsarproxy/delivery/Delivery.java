@@ -36,7 +36,7 @@ public final class Delivery implements Managed {
   private final Interests interests = new Interests();
   private final Replay replay;
   private final LongPolls longPolls;
-  private final GroupFetches groupFetches;
+  private final GroupDelivery groupDelivery;
   private final GroupMetrics groupMetrics;
   private final java.util.concurrent.Executor work;
   private final DeliveryLanes lanes;
@@ -85,9 +85,10 @@ public final class Delivery implements Managed {
     this.longPolls =
         new LongPolls(store, replay, interests, follower::follow, threads.timers(), clock);
     this.groupMetrics = new GroupMetrics(store.groups(), metrics);
-    this.groupFetches =
-        new GroupFetches(
+    this.groupDelivery =
+        new GroupDelivery(
             store.groups(),
+            encoder,
             interests,
             follower::follow,
             threads.work(),
@@ -236,7 +237,18 @@ public final class Delivery implements Managed {
       Duration wait,
       Consumer<ConsumerGroups.Fetched> answer,
       Consumer<RuntimeException> fail) {
-    groupFetches.fetch(new GroupFetches.Request(topic, group, consumer, max, wait), answer, fail);
+    groupDelivery.fetch(new GroupDelivery.Request(topic, group, consumer, max, wait), answer, fail);
+  }
+
+  /**
+   * Pushes a consumer group's messages to a connection (a WebSocket), up to {@code prefetch} not
+   * yet acked at a time.
+   *
+   * @throws StoreUnavailableException when the store cannot be asked
+   */
+  public GroupSubscription subscribeGroup(
+      Outbound out, TopicName topic, String group, String consumer, int prefetch) {
+    return groupDelivery.push(out, topic, group, consumer, prefetch);
   }
 
   /** Acks messages of a group; returns how many were pending. */

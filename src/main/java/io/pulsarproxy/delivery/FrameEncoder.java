@@ -41,6 +41,33 @@ public final class FrameEncoder {
             }));
   }
 
+  /**
+   * A message of a consumer group: the message frame plus {@code group} and {@code delivery_count}.
+   * Written per delivery, as the count differs each time.
+   */
+  public String groupMessage(TopicName topic, String group, StoredMessage m, long deliveryCount) {
+    return write(
+        g -> {
+          g.writeStringField("type", "message");
+          g.writeStringField("topic", topic.value());
+          g.writeStringField("group", group);
+          g.writeStringField("id", m.id().toString());
+          g.writeStringField("message_id", m.messageId());
+          g.writeStringField("timestamp", Timestamps.iso(m.id().millis()));
+          g.writeFieldName("payload");
+          g.writeRawValue(m.payload());
+          g.writeObjectFieldStart("metadata");
+          for (Map.Entry<String, String> e : m.metadata().entrySet()) {
+            g.writeStringField(e.getKey(), e.getValue());
+          }
+          g.writeEndObject();
+          if (m.key() != null) {
+            g.writeStringField("key", m.key());
+          }
+          g.writeNumberField("delivery_count", deliveryCount);
+        });
+  }
+
   /** {@code {"type": type, k1: v1, ...}} with string values; a null value is left out. */
   public String control(String type, String... keysAndValues) {
     return write(

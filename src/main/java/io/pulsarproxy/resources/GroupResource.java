@@ -10,7 +10,7 @@ import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.auth.PermissionAuthorizer;
 import io.pulsarproxy.core.EntryId;
 import io.pulsarproxy.core.ErrorWord;
-import io.pulsarproxy.core.GroupNames;
+import io.pulsarproxy.core.GroupRules;
 import io.pulsarproxy.core.StoredMessage;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Delivery;
@@ -296,23 +296,11 @@ public final class GroupResource {
   }
 
   private static Duration duration(JsonNode request, String field) {
-    String text = text(request, field);
-    try {
-      if (text != null) {
-        Duration d = io.dropwizard.util.Duration.parse(text).toJavaDuration();
-        if (!d.isNegative() && d.toHours() <= 24) {
-          return d;
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      // the refusal below
-    }
-    throw ErrorWord.INVALID_REQUEST.refusal(
-        field + " must be a duration such as \"5s\" (at most 24h)");
+    return GroupRules.duration(text(request, field), field);
   }
 
   private static String name(String text, ErrorWord word, String what) {
-    return GroupNames.require(text, word, what);
+    return GroupRules.name(text, word, what);
   }
 
   private static io.pulsarproxy.core.ApiException unknown(TopicName topic, String group) {

@@ -3,7 +3,7 @@ package io.pulsarproxy.tasks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pulsarproxy.core.EntryId;
 import io.pulsarproxy.core.ErrorWord;
-import io.pulsarproxy.core.GroupNames;
+import io.pulsarproxy.core.GroupRules;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.store.ConsumerGroups;
 import java.util.Set;
@@ -42,7 +42,7 @@ public final class GroupResetTask extends JsonTask {
 
   static String groupOf(TaskParameters params) {
     String group = required(params.string("group"), "group");
-    return GroupNames.require(group, ErrorWord.INVALID_PARAMETER, "parameter 'group'");
+    return GroupRules.name(group, ErrorWord.INVALID_PARAMETER, "parameter 'group'");
   }
 
   static <T> T required(T value, String name) {

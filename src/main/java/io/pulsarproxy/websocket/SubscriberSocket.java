@@ -6,16 +6,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pulsarproxy.api.Failure;
 import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.EntryId;
 import io.pulsarproxy.core.ErrorWord;
+import io.pulsarproxy.core.GroupRules;
 import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
 import io.pulsarproxy.delivery.FrameEncoder;
+import io.pulsarproxy.delivery.GroupSubscription;
 import io.pulsarproxy.delivery.Outbound;
 import io.pulsarproxy.delivery.Subscription;
 import io.pulsarproxy.metrics.ProxyMetrics;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   private static final Logger LOG = LoggerFactory.getLogger(SubscriberSocket.class);
+  private static final int DEFAULT_PREFETCH = 100;
+  private static final int MAX_PREFETCH = 1_000;
 
   private final Caller caller;
   private final Delivery delivery;
@@ -41,9 +48,13 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   private final ProxyMetrics metrics;
   private final List<UrlSubscription> urlSubscriptions;
   private final Map<TopicName, Subscription> subscriptions = new ConcurrentHashMap<>();
+  private final Map<GroupKey, GroupSubscription> groups = new ConcurrentHashMap<>();
   private WebSocketOutbound out;
   private int badFrames;
   private volatile boolean closed;
+
+  /** A connection's place in a consumer group of a topic. */
+  private record GroupKey(TopicName topic, String group) {}
 
   /** A topic given on the upgrade URL, with its {@code from}. */
   record UrlSubscription(TopicName topic, String from) {}
@@ -116,7 +127,9 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
     switch (op.textValue()) {
       case "subscribe" -> {
         JsonNode from = frame.get("from");
-        if (from != null && !from.isTextual()) {
+        if (frame.has("group")) {
+          subscribeGroup(frame);
+        } else if (from != null && !from.isTextual()) {
           refuse(
               ErrorWord.INVALID_ID.refusal("from must be a string: an id, latest or earliest"),
               null);
@@ -124,7 +137,14 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
           subscribe(text(frame, "topic"), text(frame, "from"));
         }
       }
-      case "unsubscribe" -> unsubscribe(text(frame, "topic"));
+      case "unsubscribe" -> {
+        if (frame.has("group")) {
+          unsubscribeGroup(frame);
+        } else {
+          unsubscribe(text(frame, "topic"));
+        }
+      }
+      case "ack", "nack" -> settle(frame, op.textValue());
       case "ping" -> out.sendControl("pong", frames.control("pong"));
       default -> refuse(ErrorWord.UNKNOWN_OP.refusal(), null);
     }
@@ -143,6 +163,11 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
     closed = true;
     subscriptions.values().forEach(delivery::unsubscribe);
     subscriptions.clear();
+    // A clean close hands the group messages still in flight back at once; a dropped
+    // connection leaves them to come back after the ack timeout.
+    boolean clean = statusCode == 1000 || statusCode == 1001;
+    groups.values().forEach(g -> g.close(clean));
+    groups.clear();
     if (out != null) {
       out.close(Outbound.Close.SHUTDOWN);
       connections.closed(Connections.Transport.WEBSOCKET, out);
@@ -170,7 +195,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       refuse(ErrorWord.ALREADY_SUBSCRIBED.refusal(), topic.value());
       return;
     }
-    if (subscriptions.size() >= settings.maxTopicsPerConnection()) {
+    if (subscriptions.size() + groups.size() >= settings.maxTopicsPerConnection()) {
       refuse(
           ErrorWord.TOO_MANY_TOPICS.refusal(
               "at most " + settings.maxTopicsPerConnection() + " topics per connection"),
@@ -209,6 +234,137 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
     }
     delivery.unsubscribe(s);
     out.sendControl("unsubscribed", frames.control("unsubscribed", "topic", topic.value()));
+  }
+
+  /**
+   * {@code {"op":"subscribe","topic":"t","group":"g","consumer":"c1","prefetch":100}}: the group's
+   * messages are pushed here, at most {@code prefetch} not yet acked at a time. Checks, in order:
+   * topic, permission, group and consumer names, already subscribed, too many topics, prefetch,
+   * store.
+   */
+  private void subscribeGroup(JsonNode frame) {
+    String topicText = text(frame, "topic");
+    GroupKey key;
+    String consumer;
+    int prefetch;
+    try {
+      key = groupKey(frame);
+      consumer = GroupRules.name(text(frame, "consumer"), ErrorWord.INVALID_CONSUMER, "consumer");
+      if (groups.containsKey(key)) {
+        throw ErrorWord.ALREADY_SUBSCRIBED.refusal("already consuming this topic in this group");
+      }
+      if (subscriptions.size() + groups.size() >= settings.maxTopicsPerConnection()) {
+        throw ErrorWord.TOO_MANY_TOPICS.refusal(
+            "at most " + settings.maxTopicsPerConnection() + " topics per connection");
+      }
+      JsonNode p = frame.get("prefetch");
+      prefetch = p == null ? DEFAULT_PREFETCH : p.asInt(-1);
+      if (p != null
+          && (!p.canConvertToExactIntegral() || prefetch < 1 || prefetch > MAX_PREFETCH)) {
+        throw ErrorWord.INVALID_FRAME.refusal(
+            "prefetch must be a whole number from 1 to " + MAX_PREFETCH);
+      }
+    } catch (ApiException e) {
+      refuse(e, topicText);
+      return;
+    }
+    try {
+      GroupSubscription g =
+          delivery.subscribeGroup(out, key.topic(), key.group(), consumer, prefetch);
+      groups.put(key, g);
+      if (closed && groups.remove(key) != null) {
+        g.close(false); // the socket closed while this was being set up
+      }
+      badFrames = 0; // the subscribed frame went out before the first messages
+    } catch (StoreUnavailableException e) {
+      Failure failure = Failure.of(e, "Subscribe to " + key.topic() + " failed: ");
+      out.sendControl("error", frames.error(failure.body(), key.topic().value()));
+    }
+  }
+
+  private void unsubscribeGroup(JsonNode frame) {
+    GroupKey key;
+    try {
+      key = groupKey(frame);
+    } catch (ApiException e) {
+      refuse(e, text(frame, "topic"));
+      return;
+    }
+    GroupSubscription g = groups.remove(key);
+    if (g == null) {
+      refuse(ErrorWord.NOT_SUBSCRIBED.refusal(), key.topic().value());
+      return;
+    }
+    g.close(true);
+    out.sendControl(
+        "unsubscribed",
+        frames.control("unsubscribed", "topic", key.topic().value(), "group", key.group()));
+  }
+
+  /**
+   * {@code {"op":"ack","topic":"t","group":"g","ids":[...]}} and {@code nack} (with an optional
+   * {@code "delay":"5s"}): answered by {@code acked} / {@code nacked} with the count that were
+   * pending. Acking through another connection than the one a message came on works too.
+   */
+  private void settle(JsonNode frame, String op) {
+    String topicText = text(frame, "topic");
+    try {
+      GroupKey key = groupKey(frame);
+      List<EntryId> ids = ids(frame);
+      Duration delay =
+          frame.has("delay") ? GroupRules.duration(text(frame, "delay"), "delay") : Duration.ZERO;
+      GroupSubscription g = groups.get(key);
+      int count;
+      if (op.equals("ack")) {
+        count = g != null ? g.ack(ids) : delivery.ack(key.topic(), key.group(), ids);
+      } else {
+        count =
+            g != null
+                ? g.nack(ids, delay)
+                : delivery.nack(key.topic(), key.group(), "nack", ids, delay);
+      }
+      String answer = op.equals("ack") ? "acked" : "nacked";
+      out.sendControl(
+          answer,
+          frames.control(
+              answer,
+              "topic",
+              key.topic().value(),
+              "group",
+              key.group(),
+              "count",
+              Integer.toString(count)));
+    } catch (ApiException e) {
+      refuse(e, topicText);
+    } catch (StoreUnavailableException e) {
+      Failure failure = Failure.of(e, "A group " + op + " failed: ");
+      out.sendControl("error", frames.error(failure.body(), topicText));
+    }
+  }
+
+  /** The topic (with permission) and group a group frame names. */
+  private GroupKey groupKey(JsonNode frame) {
+    String topicText = text(frame, "topic");
+    if (topicText == null) {
+      throw ErrorWord.INVALID_FRAME.refusal("a group frame needs a string \"topic\"");
+    }
+    TopicName topic = new TopicName(topicText);
+    caller.requireSubscribe(topic);
+    return new GroupKey(
+        topic, GroupRules.name(text(frame, "group"), ErrorWord.INVALID_GROUP, "group"));
+  }
+
+  private static List<EntryId> ids(JsonNode frame) {
+    JsonNode ids = frame.get("ids");
+    if (ids == null || !ids.isArray() || ids.isEmpty() || ids.size() > MAX_PREFETCH) {
+      throw ErrorWord.INVALID_FRAME.refusal(
+          "ids must be a non-empty array of at most " + MAX_PREFETCH + " entry ids");
+    }
+    List<EntryId> out = new ArrayList<>(ids.size());
+    for (JsonNode id : ids) {
+      out.add(EntryId.parse(id.isTextual() ? id.textValue() : "", "ids"));
+    }
+    return out;
   }
 
   /** An error frame; the connection stays open unless the client keeps sending garbage. */
