@@ -2,6 +2,7 @@ package io.pulsarproxy.resources;
 
 import static io.pulsarproxy.testing.Http.ORDERS_ONLY;
 import static io.pulsarproxy.testing.Http.PUBLISHER;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.Http;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -227,6 +229,35 @@ abstract class GroupsContract {
     assertError(
         task("group-reset", "topic=" + topic + "&group=ops&to=soon"), 400, "invalid_parameter");
     assertError(task("group-reset", "topic=" + topic + "&to=earliest"), 400, "invalid_parameter");
+  }
+
+  @Test
+  void expiredMessagesAreAckedWithoutDeliveryAndTrimmedPendingOnesDropped() {
+    put("g", "{\"ack_timeout\":\"200ms\"}");
+    Http.Reply expiring =
+        http.postJson(
+            "/api/v1/topics/" + topic + "/messages", PUBLISHER, "{\"payload\":1,\"ttl\":1}");
+    long expiresAt = System.currentTimeMillis() + 1_000;
+    // The ttl is the thing under test: wait for the clock, not for an event.
+    await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > expiresAt + 50);
+    assertEquals(201, expiring.status(), expiring.toString());
+    assertEquals(0, fetch("g", "c1", 10, 0).size(), "expired: not delivered");
+    assertEquals(0, http.get(group("g"), PUBLISHER).json().get("pending").asInt(), "and acked");
+
+    String taken = publish(1).get(0);
+    assertEquals(taken, fetch("g", "c1", 10, 0).get(0).get("id").asText());
+    Http.Reply trimmed = task("trim-stream", "topic=" + topic + "&maxlen=0");
+    assertEquals(200, trimmed.status(), trimmed.toString());
+    // Once its ack timeout has run out the trimmed message would be due: it is dropped instead.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                fetch("g", "c2", 10, 0).isEmpty()
+                    && http.get(group("g"), PUBLISHER).json().get("pending").asInt() == 0);
+    String scrape = new Http(app().getAdminPort()).get("/prometheus", null).body();
+    assertTrue(scrape.matches("(?s).*pulsar_groups_trimmed_pending_total [1-9].*"), scrape);
+    assertTrue(scrape.matches("(?s).*pulsar_groups_expired_total [1-9].*"), scrape);
   }
 
   @Test
