@@ -198,6 +198,93 @@ abstract class GroupSocketContract {
     assertEquals(3, handedBack.get("delivery_count").asInt());
   }
 
+  /** Publishes {@code count} messages in batches of 100; their ids in order. */
+  private List<String> publishBatches(String topic, int count) {
+    List<String> ids = new ArrayList<>();
+    for (int start = 0; start < count; start += 100) {
+      StringBuilder body = new StringBuilder("{\"messages\":[");
+      for (int i = start; i < Math.min(count, start + 100); i++) {
+        body.append(i == start ? "" : ",").append("{\"payload\":").append(i).append('}');
+      }
+      Http.Reply r =
+          http.postJson("/api/v1/topics/" + topic + "/messages/batch", PUBLISHER, body + "]}");
+      assertEquals(201, r.status(), r.toString());
+      r.json().get("results").forEach(m -> ids.add(m.get("id").asText()));
+    }
+    return ids;
+  }
+
+  @Test
+  void twoConsumersShareTenThousandMessagesEachOnceAndAckEachOnce() throws Exception {
+    WsClient a = consumer("a", 100);
+    WsClient b = consumer("b", 100);
+    Set<String> published = new HashSet<>(publishBatches(topic, 10_000));
+    Set<String> seen = new HashSet<>();
+    int deliveries = 0;
+    int acked = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (acked < 10_000 && System.nanoTime() < deadline) {
+      for (WsClient ws : List.of(a, b)) {
+        List<String> batch = new ArrayList<>();
+        for (JsonNode f = ws.poll(Duration.ofMillis(20)); f != null; f = ws.poll(Duration.ZERO)) {
+          String type = f.path("type").asText();
+          if (type.equals("message")) {
+            deliveries++;
+            seen.add(f.get("id").asText());
+            batch.add(f.get("id").asText());
+          } else if (type.equals("acked")) {
+            acked += f.get("count").asInt();
+          }
+          if (batch.size() == 50) {
+            break;
+          }
+        }
+        if (!batch.isEmpty()) {
+          ws.send(
+              "{\"op\":\"ack\",\"topic\":\""
+                  + topic
+                  + "\",\"group\":\"g\",\"ids\":[\""
+                  + String.join("\",\"", batch)
+                  + "\"]}");
+        }
+      }
+    }
+    assertEquals(published, seen, "the union is complete");
+    assertEquals(10_000, deliveries, "each delivered once");
+    assertEquals(10_000, acked, "each acked once (an ack of an acked message counts 0)");
+  }
+
+  @Test
+  void aConsumerThatStopsAckingAndDropsLeavesItsMessagesToTheOthers() throws Exception {
+    http.send(
+        http.request("/api/v1/topics/" + topic + "/groups/g", PUBLISHER)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString("{\"ack_timeout\":\"1s\"}")));
+    WsClient quitter = consumer("quitter", 5);
+    List<String> published = publish(5);
+    assertEquals(published, ids(quitter.messages(5, WAIT)));
+    quitter.abort(); // no close handshake: a crashed client
+    WsClient other = consumer("other", 10);
+    List<JsonNode> again = other.messages(5, WAIT);
+    assertEquals(published, ids(again));
+    again.forEach(m -> assertEquals(2, m.get("delivery_count").asInt(), m.toString()));
+  }
+
+  @Test
+  void aNackWithADelayComesBackNoSooner() throws Exception {
+    WsClient ws = consumer("c1", 10);
+    String id = publish(1).get(0);
+    ws.messages(1, WAIT);
+    long nacked = System.nanoTime();
+    List<JsonNode> early = settle(ws, "nack", topic, List.of(id), ",\"delay\":\"1s\"");
+    assertEquals(List.of(), early);
+    JsonNode again = ws.messages(1, WAIT).get(0);
+    long tookMillis = (System.nanoTime() - nacked) / 1_000_000;
+    // The delay is the contract: not before it (a little scheduling slack below is allowed).
+    assertTrue(tookMillis >= 900, "came back after " + tookMillis + " ms");
+    assertEquals(2, again.get("delivery_count").asInt());
+  }
+
   @Test
   void badGroupFramesGetErrorFrames() throws Exception {
     WsClient ws =
