@@ -15,13 +15,13 @@ public final class PerfCommand extends Command {
   public PerfCommand() {
     super(
         "perf",
-        "Load-test a running proxy (scenarios: publish, fanout, connections, resume, drain)");
+        "Load-test a running proxy (scenarios: publish, fanout, connections, resume, drain, group)");
   }
 
   @Override
   public void configure(Subparser p) {
     p.addArgument("scenario")
-        .choices("publish", "fanout", "connections", "resume", "drain")
+        .choices("publish", "fanout", "connections", "resume", "drain", "group")
         .help("what to measure");
     p.addArgument("--url").setDefault("http://127.0.0.1:8080").help("the proxy's API base URL");
     p.addArgument("--token")
@@ -53,6 +53,20 @@ public final class PerfCommand extends Command {
         .setDefault("http://127.0.0.1:8081")
         .help("drain: the drained instance's admin port ($PP_ADMIN_TOKEN if it needs a token)");
     p.addArgument("--window").type(Integer.class).setDefault(10).help("drain: window seconds");
+    p.addArgument("--consumers").type(Integer.class).setDefault(4).help("group: consumers");
+    p.addArgument("--mode")
+        .choices("backlog", "live")
+        .setDefault("backlog")
+        .help("group: drain a pre-filled backlog, or follow a publisher at --rate");
+    p.addArgument("--messages")
+        .type(Integer.class)
+        .setDefault(200_000)
+        .help("group backlog: messages to pre-fill");
+    p.addArgument("--prefetch").type(Integer.class).setDefault(500).help("group: per consumer");
+    p.addArgument("--ack-batch")
+        .type(Integer.class)
+        .setDefault(100)
+        .help("group: ids per ack frame at most");
     p.addArgument("--json").action(Arguments.storeTrue()).help("one JSON line on stdout");
   }
 

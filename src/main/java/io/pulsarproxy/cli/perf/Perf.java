@@ -55,6 +55,18 @@ public final class Perf {
                     .run(
                         new ResumeScenario.Options(
                             ns.getInt("subscribers"), ns.getInt("missed"), ns.getInt("size")));
+            case "group" ->
+                new GroupScenario(client, json, progress)
+                    .run(
+                        new GroupScenario.Options(
+                            Math.max(1, ns.getInt("consumers")),
+                            ns.getString("mode"),
+                            ns.getInt("messages"),
+                            ns.getDouble("rate"),
+                            Duration.ofSeconds(ns.getInt("duration")),
+                            ns.getInt("size"),
+                            ns.getInt("prefetch"),
+                            Math.max(1, ns.getInt("ack_batch"))));
             case "drain" ->
                 new DrainScenario(client, progress)
                     .run(

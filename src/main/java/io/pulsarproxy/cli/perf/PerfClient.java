@@ -64,6 +64,31 @@ final class PerfClient implements AutoCloseable {
         subscriber, new InetSocketAddress(instance.getHost(), port), "/api/v1/ws?" + query);
   }
 
+  /** Sends an API request with the token; answers status and body. */
+  HttpResponse<String> send(String method, String path, String body) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(base.resolve(path))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(30))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A WebSocket to the proxy through the JDK's client, for the few connections of a group run. */
+  java.net.http.WebSocket webSocket(java.net.http.WebSocket.Listener listener) {
+    URI ws = URI.create(base.toString().replaceFirst("^http", "ws")).resolve("/api/v1/ws");
+    return http.newWebSocketBuilder()
+        .header("Authorization", "Bearer " + token)
+        .buildAsync(ws, listener)
+        .join();
+  }
+
   /** POSTs to an admin task; completes with the answer's body. */
   CompletableFuture<String> adminTask(URI admin, String pathAndQuery) {
     HttpRequest.Builder request =
