@@ -1,25 +1,27 @@
 package io.pulsarproxy.core;
 
 import java.time.Duration;
-import java.util.regex.Pattern;
 
 /**
  * The input rules of consumer groups that HTTP and WebSocket share: names of groups and consumers
- * (1 to 100 letters, digits, {@code . _ - :}) and durations such as {@code "5s"}.
+ * (the rules of topic names) and durations such as {@code "5s"}.
  */
 public final class GroupRules {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
   private GroupRules() {}
 
   /**
+   * A group or consumer name: the rules of topic names (1 to 200 letters, digits, {@code . _ - :},
+   * no leading, trailing or doubled dot), with their sentence under {@code word}.
+   *
    * @throws ApiException with {@code word} when {@code text} is not a valid name
    */
   public static String name(String text, ErrorWord word, String what) {
-    if (text == null || !NAME.matcher(text).matches()) {
-      throw word.refusal(what + " must be 1 to 100 letters, digits or . _ - :");
+    try {
+      return new TopicName(text).value();
+    } catch (ApiException e) {
+      throw word.refusal(what + e.getMessage().substring("topic".length()));
     }
-    return text;
   }
 
   /**
