@@ -11,7 +11,11 @@ import io.dropwizard.core.server.AbstractServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.pulsarproxy.auth.RequestPolicy;
+import io.pulsarproxy.auth.TokenAuthenticator;
+import io.pulsarproxy.auth.jwt.JwtSettings;
+import io.pulsarproxy.auth.jwt.RevocationSync;
 import io.pulsarproxy.cli.HashTokenCommand;
+import io.pulsarproxy.cli.MintTokenCommand;
 import io.pulsarproxy.cli.PerfCommand;
 import io.pulsarproxy.core.Limits;
 import io.pulsarproxy.core.MessageIdGenerator;
@@ -48,6 +52,8 @@ import io.pulsarproxy.tasks.DrainTask;
 import io.pulsarproxy.tasks.GroupDeleteTask;
 import io.pulsarproxy.tasks.GroupResetTask;
 import io.pulsarproxy.tasks.RetentionTask;
+import io.pulsarproxy.tasks.RevocationsTask;
+import io.pulsarproxy.tasks.RevokeTask;
 import io.pulsarproxy.tasks.TrimStreamTask;
 import io.pulsarproxy.tasks.UndrainTask;
 import io.pulsarproxy.websocket.SubscriberUpgrade;
@@ -82,6 +88,7 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
         new SubstitutingSourceProvider(
             bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
     bootstrap.addCommand(new HashTokenCommand());
+    bootstrap.addCommand(new MintTokenCommand());
     bootstrap.addCommand(new PerfCommand());
   }
 
@@ -130,7 +137,19 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
 
     // Publishing.
     Limits limits = config.getLimits().build();
-    RequestPolicy policy = config.getAuth().build(environment, limits);
+    RequestPolicy policy = config.getAuth().build(environment, limits, clock);
+    TokenAuthenticator authenticator = config.getAuth().authenticator();
+    // Revocations of JWTs: shared through the store, enforced on requests and live connections.
+    JwtSettings jwt = config.getAuth().jwt().settings();
+    RevocationSync revocations =
+        new RevocationSync(
+            authenticator.revocations(),
+            store.revocationStorage(),
+            authenticator.live(),
+            clock,
+            jwt.maxLifetime().plus(jwt.clockSkew()),
+            environment.lifecycle().scheduledExecutorService("revocation-sync").build());
+    environment.lifecycle().manage(revocations);
     // One rate-limit series per configured token from the start (token names are bounded).
     policy.tokenNames().forEach(name -> metrics.meter(ProxyMetrics.RATE_LIMITED, name));
     policy
@@ -197,7 +216,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
             connections,
             environment.getObjectMapper(),
             deliveryConfig.webSocket(),
-            metrics)
+            metrics,
+            authenticator)
         .register(environment);
     environment
         .jersey()
@@ -224,7 +244,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
                 .keepAliveTime(io.dropwizard.util.Duration.seconds(60))
                 .build(),
             deliveryConfig.outboundQueueBytes(),
-            metrics);
+            metrics,
+            authenticator.live());
     environment.jersey().register(events);
     long keepAliveMillis = deliveryConfig.sseKeepAlive().toMillis();
     environment
@@ -277,6 +298,8 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     environment.admin().addTask(new ConnectionsTask(connections, json));
     environment.admin().addTask(new GroupResetTask(store.groups(), json));
     environment.admin().addTask(new GroupDeleteTask(store.groups(), json));
+    environment.admin().addTask(new RevokeTask(revocations, clock, json));
+    environment.admin().addTask(new RevocationsTask(revocations, json));
 
     registerGauges(metrics, connections, delivery, probe, drain);
     policy

@@ -3,6 +3,11 @@ package io.pulsarproxy.auth;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.auth.AuthValueFactoryProvider;
 import io.dropwizard.core.setup.Environment;
+import io.pulsarproxy.auth.jwt.JwtAuthenticator;
+import io.pulsarproxy.auth.jwt.JwtFactory;
+import io.pulsarproxy.auth.jwt.JwtSettings;
+import io.pulsarproxy.auth.jwt.LiveTokens;
+import io.pulsarproxy.auth.jwt.Revocations;
 import io.pulsarproxy.core.Limits;
 import io.pulsarproxy.core.RateLimiter.RateLimit;
 import jakarta.validation.Valid;
@@ -11,11 +16,14 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,11 +46,33 @@ public class AuthFactory {
 
   @JsonProperty @NotEmpty private String realm = "pulsar-proxy";
 
+  @JsonProperty @NotNull @Valid private JwtFactory jwt = new JwtFactory();
+
+  private TokenAuthenticator authenticator;
+
+  /** The {@code auth.jwt} section. */
+  public JwtFactory jwt() {
+    return jwt;
+  }
+
   /**
-   * Builds the request policy over the configured tokens and registers it, with the
-   * {@code @RolesAllowed} checks, for the Jersey resources.
+   * The authenticator {@link #build} made: configured tokens and JWTs, with the live-token watch
+   * and the revocations in force. Null before {@code build}.
+   */
+  public TokenAuthenticator authenticator() {
+    return authenticator;
+  }
+
+  /**
+   * Builds the request policy over the configured tokens (and JWTs, when {@code auth.jwt} is on)
+   * and registers it, with the {@code @RolesAllowed} checks, for the Jersey resources.
    */
   public RequestPolicy build(Environment environment, Limits limits) {
+    return build(environment, limits, Clock.systemUTC());
+  }
+
+  /** As {@link #build(Environment, Limits)}, with the clock JWT expiry is judged by. */
+  public RequestPolicy build(Environment environment, Limits limits, Clock clock) {
     List<TokenAuthenticator.Token> built = new ArrayList<>();
     Set<String> names = new HashSet<>();
     Set<String> hashes = new HashSet<>();
@@ -62,10 +92,37 @@ public class AuthFactory {
       }
       built.add(t.build());
     }
-    if (built.isEmpty()) {
+    JwtSettings jwtSettings = jwt.settings();
+    if (built.isEmpty() && !jwt.enabled()) {
       LOG.warn("auth.tokens is empty: every publish and subscribe request will answer 401");
     }
-    TokenAuthenticator authenticator = new TokenAuthenticator(built);
+    Revocations revocations = new Revocations(clock);
+    JwtAuthenticator jwtAuthenticator = null;
+    if (jwt.enabled()) {
+      jwtAuthenticator = new JwtAuthenticator(jwtSettings, realm, clock, revocations);
+      LOG.info(
+          "JWT bearer tokens accepted ({}; issuer {}, audience {})",
+          String.join(", ", new TreeSet<>(jwtSettings.algorithms())),
+          jwtSettings.issuer() == null ? "not checked" : "'" + jwtSettings.issuer() + "'",
+          jwtSettings.audience() == null ? "not checked" : "'" + jwtSettings.audience() + "'");
+      if (jwtAuthenticator.refreshesKeys()) {
+        JwtAuthenticator keys = jwtAuthenticator;
+        long every = jwtSettings.jwksRefresh().toMillis();
+        environment
+            .lifecycle()
+            .scheduledExecutorService("jwks-refresh")
+            .threads(1)
+            .build()
+            .scheduleWithFixedDelay(keys::refreshKeys, every, every, TimeUnit.MILLISECONDS);
+      }
+    }
+    LiveTokens live =
+        new LiveTokens(
+            clock,
+            environment.lifecycle().scheduledExecutorService("token-expiry").threads(1).build(),
+            jwtSettings.expiryWarning(),
+            revocations);
+    authenticator = new TokenAuthenticator(built, jwtAuthenticator, revocations, live);
     RequestPolicy policy = new RequestPolicy(authenticator, authenticator.names(), realm, limits);
     environment.jersey().register(new BearerAuthFeature(policy));
     environment.jersey().register(RolesAllowedDynamicFeature.class);

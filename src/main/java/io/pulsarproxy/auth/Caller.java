@@ -8,19 +8,53 @@ import java.security.Principal;
 
 /**
  * An authenticated token: its name (never its secret), what it may do, its rate limit, and how many
- * WebSocket and SSE connections it may hold at once.
+ * WebSocket and SSE connections it may hold at once. A JWT's caller is named by its {@code sub} and
+ * carries a {@link Lease}: its id and how long it is accepted; a configured token has none and
+ * never expires.
  */
 public record Caller(
     String name,
     TopicPatterns publish,
     TopicPatterns subscribe,
     RateLimit rateLimit,
-    int maxConnections)
+    int maxConnections,
+    Lease lease)
     implements Principal {
+
+  /** A configured token's caller: no lease, never expires. */
+  public Caller(
+      String name,
+      TopicPatterns publish,
+      TopicPatterns subscribe,
+      RateLimit rateLimit,
+      int maxConnections) {
+    this(name, publish, subscribe, rateLimit, maxConnections, null);
+  }
+
+  /**
+   * What a JWT says about itself, never the token.
+   *
+   * @param jti its {@code jti}, or null
+   * @param issuedAt its {@code iat} in epoch seconds, or null
+   * @param expiresAt its {@code exp} in epoch seconds
+   * @param acceptedUntilMillis when the proxy stops accepting it: {@code exp} plus the allowed
+   *     clock skew, in epoch milliseconds; live connections end then too
+   */
+  public record Lease(String jti, Long issuedAt, long expiresAt, long acceptedUntilMillis) {}
 
   @Override
   public String getName() {
     return name;
+  }
+
+  /** Whether this caller came with a JWT, which expires. */
+  public boolean expires() {
+    return lease != null;
+  }
+
+  /** When this caller stops being accepted, in epoch milliseconds; never for configured tokens. */
+  public long acceptedUntilMillis() {
+    return lease == null ? Long.MAX_VALUE : lease.acceptedUntilMillis();
   }
 
   /**

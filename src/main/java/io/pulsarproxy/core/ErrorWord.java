@@ -30,7 +30,8 @@ public enum ErrorWord {
   INVALID_FRAME(400, "invalid_frame", null),
   INVALID_GROUP(400, "invalid_group", null),
   INVALID_CONSUMER(400, "invalid_consumer", null),
-  UNKNOWN_OP(400, "unknown_op", "op must be subscribe, unsubscribe, ack, nack or ping"),
+  UNKNOWN_OP(400, "unknown_op", "op must be subscribe, unsubscribe, ack, nack, ping or refresh"),
+  NOT_REFRESHABLE(400, "not_refreshable", "this connection's token does not expire"),
   BINARY_NOT_SUPPORTED(
       400, "binary_not_supported", "send JSON text frames; binary frames are not read"),
   ALREADY_SUBSCRIBED(400, "already_subscribed", "already subscribed to this topic"),
@@ -38,7 +39,18 @@ public enum ErrorWord {
   TOO_MANY_TOPICS(400, "too_many_topics", null),
   UNAUTHORIZED(
       401, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)"),
+  // A JWT bearer token that is refused (auth.jwt): the word says why; never quotes the token.
+  TOKEN_EXPIRED(401, "token_expired", "the token has expired"),
+  TOKEN_NOT_YET_VALID(401, "token_not_yet_valid", "the token is not valid yet (nbf)"),
+  BAD_SIGNATURE(401, "bad_signature", null),
+  WRONG_AUDIENCE(401, "wrong_audience", "the token's aud does not name this proxy's audience"),
+  WRONG_ISSUER(401, "wrong_issuer", "the token's iss is not the configured issuer"),
+  UNKNOWN_KEY(401, "unknown_key", null),
+  MALFORMED_TOKEN(401, "malformed_token", null),
+  TOKEN_LIFETIME_TOO_LONG(401, "token_lifetime_too_long", null),
+  TOKEN_REVOKED(401, "token_revoked", "this token has been revoked"),
   FORBIDDEN(403, "forbidden", "this token lacks the permission this endpoint needs"),
+  SUB_MISMATCH(403, "sub_mismatch", "a refresh must carry a JWT of this connection's sub"),
   NOT_FOUND(404, "not_found", "no such endpoint"),
   UNKNOWN_TOPIC(404, "unknown_topic", null),
   UNKNOWN_GROUP(404, "unknown_group", null),

@@ -197,6 +197,8 @@ public abstract class Outbound {
     DRAIN(1001, "draining"),
     DISCONNECTED(1008, "disconnected_by_operator"),
     TOO_MANY_CONNECTIONS(1013, "too_many_connections"),
+    TOKEN_EXPIRED(4001, "token_expired"),
+    TOKEN_REVOKED(4003, "token_revoked"),
     SHUTDOWN(1001, "going_away");
 
     public final int code;

@@ -3,6 +3,7 @@ package io.pulsarproxy.resources;
 import io.dropwizard.auth.Auth;
 import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.auth.PermissionAuthorizer;
+import io.pulsarproxy.auth.jwt.LiveTokens;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
@@ -37,18 +38,25 @@ public class EventStreamResource {
   private final Executor writers;
   private final long outboundLimitBytes;
   private final ProxyMetrics metrics;
+  private final LiveTokens live;
 
+  /**
+   * @param live watches the JWT of each stream: a stream ends with a {@code token_expired} event
+   *     when its token expires, with {@code token_revoked} when it is revoked
+   */
   public EventStreamResource(
       Delivery delivery,
       Connections connections,
       Executor writers,
       long outboundLimitBytes,
-      ProxyMetrics metrics) {
+      ProxyMetrics metrics,
+      LiveTokens live) {
     this.delivery = delivery;
     this.connections = connections;
     this.writers = writers;
     this.outboundLimitBytes = outboundLimitBytes;
     this.metrics = metrics;
+    this.live = live;
   }
 
   @GET
@@ -86,11 +94,35 @@ public class EventStreamResource {
       connections.closed(Connections.Transport.SSE, out);
       throw e;
     }
+    LiveTokens.Watch watch = live.watch(caller, new TokenEnd(out));
     out.onGone(
         () -> {
+          watch.cancel();
           delivery.unsubscribe(subscription);
           connections.closed(Connections.Transport.SSE, out);
         });
+  }
+
+  /** Ends a stream when its JWT expires or is revoked, saying which as the last event. */
+  private record TokenEnd(SseOutbound out) implements LiveTokens.Holder {
+    @Override
+    public void expirySoon(Caller caller) {
+      // An EventSource cannot send a new token: it reconnects with one after token_expired.
+    }
+
+    @Override
+    public void expired(Caller caller) {
+      out.sendControl(
+          "token_expired",
+          "{\"type\":\"token_expired\",\"exp\":" + caller.lease().expiresAt() + "}");
+      out.close(Outbound.Close.TOKEN_EXPIRED);
+    }
+
+    @Override
+    public void revoked(Caller caller) {
+      out.sendControl("token_revoked", "{\"type\":\"token_revoked\"}");
+      out.close(Outbound.Close.TOKEN_REVOKED);
+    }
   }
 
   /** Closes the client's TCP connection under Jersey's feet. */

@@ -62,6 +62,9 @@ public interface MessageStore {
   /** Where live retention changes are shared between instances. */
   RetentionStorage retentionStorage();
 
+  /** Where token revocations are shared between instances. */
+  RevocationStorage revocationStorage();
+
   /** Opens a tail that follows topics with blocking reads; the caller closes it. */
   MessageTail openTail();
 

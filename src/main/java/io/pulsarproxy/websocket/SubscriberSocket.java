@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pulsarproxy.api.Failure;
 import io.pulsarproxy.auth.Caller;
+import io.pulsarproxy.auth.TokenAuthenticator;
+import io.pulsarproxy.auth.jwt.LiveTokens;
 import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.EntryId;
 import io.pulsarproxy.core.ErrorWord;
@@ -39,7 +41,8 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   private static final int DEFAULT_PREFETCH = 100;
   private static final int MAX_PREFETCH = 1_000;
 
-  private final Caller caller;
+  private volatile Caller caller;
+  private final TokenAuthenticator authenticator;
   private final Delivery delivery;
   private final Connections connections;
   private final ObjectMapper json;
@@ -50,6 +53,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   private final Map<TopicName, Subscription> subscriptions = new ConcurrentHashMap<>();
   private final Map<GroupKey, GroupSubscription> groups = new ConcurrentHashMap<>();
   private WebSocketOutbound out;
+  private LiveTokens.Watch watch;
   private int badFrames;
   private volatile boolean closed;
 
@@ -61,6 +65,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
 
   SubscriberSocket(
       Caller caller,
+      TokenAuthenticator authenticator,
       Delivery delivery,
       Connections connections,
       ObjectMapper json,
@@ -68,6 +73,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       ProxyMetrics metrics,
       List<UrlSubscription> urlSubscriptions) {
     this.caller = caller;
+    this.authenticator = authenticator;
     this.delivery = delivery;
     this.connections = connections;
     this.json = json;
@@ -97,6 +103,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       out.close(Outbound.Close.TOO_MANY_CONNECTIONS);
       return;
     }
+    watch = authenticator.live().watch(caller, new TokenHolder());
     for (UrlSubscription s : urlSubscriptions) {
       subscribe(s.topic().value(), s.from());
     }
@@ -146,6 +153,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       }
       case "ack", "nack" -> settle(frame, op.textValue());
       case "ping" -> out.sendControl("pong", frames.control("pong"));
+      case "refresh" -> refresh(text(frame, "token"));
       default -> refuse(ErrorWord.UNKNOWN_OP.refusal(), null);
     }
   }
@@ -161,6 +169,9 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   public void onWebSocketClose(int statusCode, String reason, Callback callback) {
     callback.succeed();
     closed = true;
+    if (watch != null) {
+      watch.cancel();
+    }
     subscriptions.values().forEach(delivery::unsubscribe);
     subscriptions.clear();
     // A clean close hands the group messages still in flight back at once; a dropped
@@ -365,6 +376,97 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       out.add(EntryId.parse(id.isTextual() ? id.textValue() : "", "ids"));
     }
     return out;
+  }
+
+  /**
+   * {@code {"op":"refresh","token":...}}: a new JWT of the same {@code sub} takes the connection
+   * over. Its permissions apply from now on: a subscribed topic it does not allow gets an error
+   * frame and is unsubscribed; the others go on untouched, so nothing is missed or sent twice.
+   */
+  private void refresh(String token) {
+    if (token == null || token.isBlank()) {
+      refuse(ErrorWord.INVALID_FRAME.refusal("refresh needs a string \"token\""), null);
+      return;
+    }
+    Caller current = caller;
+    if (!current.expires()) {
+      refuse(ErrorWord.NOT_REFRESHABLE.refusal(), null);
+      return;
+    }
+    Caller next;
+    try {
+      next =
+          authenticator
+              .authenticate(token.strip())
+              .orElseThrow(() -> ErrorWord.UNAUTHORIZED.refusal("the token is not known"));
+    } catch (ApiException e) {
+      refuse(e, null);
+      return;
+    }
+    if (!next.expires() || !next.name().equals(current.name())) {
+      refuse(ErrorWord.SUB_MISMATCH.refusal(), null);
+      return;
+    }
+    caller = next;
+    watch.renew(next);
+    out.sendControl(
+        "refreshed",
+        json.createObjectNode()
+            .put("type", "refreshed")
+            .put("exp", next.lease().expiresAt())
+            .toString());
+    for (Map.Entry<TopicName, Subscription> e : subscriptions.entrySet()) {
+      TopicName topic = e.getKey();
+      if (!next.subscribe().matches(topic) && subscriptions.remove(topic, e.getValue())) {
+        delivery.unsubscribe(e.getValue());
+        out.sendControl(
+            "error",
+            frames.error(
+                Failure.unlogged(
+                        ErrorWord.FORBIDDEN.refusal(
+                            "the refreshed token may not subscribe to this topic; unsubscribed"))
+                    .body(),
+                topic.value()));
+      }
+    }
+    for (Map.Entry<GroupKey, GroupSubscription> e : groups.entrySet()) {
+      TopicName topic = e.getKey().topic();
+      if (!next.subscribe().matches(topic) && groups.remove(e.getKey(), e.getValue())) {
+        e.getValue().close(true); // its messages in flight go back to the group at once
+        out.sendControl(
+            "error",
+            frames.error(
+                Failure.unlogged(
+                        ErrorWord.FORBIDDEN.refusal(
+                            "the refreshed token may not subscribe to this topic; unsubscribed"))
+                    .body(),
+                topic.value()));
+      }
+    }
+  }
+
+  /** Expiry and revocation of the connection's JWT. */
+  private final class TokenHolder implements LiveTokens.Holder {
+    @Override
+    public void expirySoon(Caller c) {
+      out.sendControl(
+          "token_expiring",
+          json.createObjectNode()
+              .put("type", "token_expiring")
+              .put("exp", c.lease().expiresAt())
+              .toString());
+    }
+
+    @Override
+    public void expired(Caller c) {
+      LOG.info("Closing the WebSocket of sub '{}': token expired", c.name());
+      out.close(Outbound.Close.TOKEN_EXPIRED);
+    }
+
+    @Override
+    public void revoked(Caller c) {
+      out.close(Outbound.Close.TOKEN_REVOKED);
+    }
   }
 
   /** An error frame; the connection stays open unless the client keeps sending garbage. */

@@ -6,6 +6,7 @@ import io.pulsarproxy.api.Failure;
 import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.auth.PermissionAuthorizer;
 import io.pulsarproxy.auth.RequestPolicy;
+import io.pulsarproxy.auth.TokenAuthenticator;
 import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.core.TopicName;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * Decides every upgrade on {@value #PATH} before a WebSocket exists: token (header, or {@code
  * access_token} for browsers), Origin, topics on the URL, and the connection cap. Jersey's auth
  * filter never sees upgrades, so the same authenticator is used here.
+ *
+ * @param tokens watches each socket's JWT (expiry, revocation) and verifies in-band refreshes
  */
 public record SubscriberUpgrade(
     RequestPolicy policy,
@@ -35,7 +38,8 @@ public record SubscriberUpgrade(
     Connections connections,
     ObjectMapper json,
     WebSocketSettings settings,
-    ProxyMetrics metrics)
+    ProxyMetrics metrics,
+    TokenAuthenticator tokens)
     implements JettyWebSocketCreator {
   public static final String PATH = "/api/v1/ws";
   private static final Logger LOG = LoggerFactory.getLogger(SubscriberUpgrade.class);
@@ -83,7 +87,8 @@ public record SubscriberUpgrade(
       }
       List<SubscriberSocket.UrlSubscription> topics = urlTopics(request, caller);
       connections.requireAdmission(caller);
-      return new SubscriberSocket(caller, delivery, connections, json, settings, metrics, topics);
+      return new SubscriberSocket(
+          caller, tokens, delivery, connections, json, settings, metrics, topics);
     } catch (ApiException e) {
       refuse(request, response, e);
       return null;

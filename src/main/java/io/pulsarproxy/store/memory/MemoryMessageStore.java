@@ -12,6 +12,7 @@ import io.pulsarproxy.store.ConsumerGroups;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageTail;
 import io.pulsarproxy.store.RetentionStorage;
+import io.pulsarproxy.store.RevocationStorage;
 import io.pulsarproxy.store.Trim;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +39,7 @@ public final class MemoryMessageStore implements MessageStore {
   private final Clock clock;
   private final RetentionPolicy retention;
   private final RetentionStorage retentionStorage = new InProcessRetentionStorage();
+  private final RevocationStorage revocationStorage = new InProcessRevocationStorage();
   private final Duration dedupWindow;
   private final ConsumerGroups groups;
 
@@ -160,6 +162,11 @@ public final class MemoryMessageStore implements MessageStore {
   @Override
   public RetentionStorage retentionStorage() {
     return retentionStorage;
+  }
+
+  @Override
+  public RevocationStorage revocationStorage() {
+    return revocationStorage;
   }
 
   @Override

@@ -17,6 +17,7 @@ import io.pulsarproxy.store.ConsumerGroups;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.MessageTail;
 import io.pulsarproxy.store.RetentionStorage;
+import io.pulsarproxy.store.RevocationStorage;
 import io.pulsarproxy.store.Trim;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,6 +55,7 @@ public final class ValkeyMessageStore implements MessageStore {
   private final Duration dedupWindow;
   private final RetentionStorage retentionStorage;
   private final ValkeyThreads threads;
+  private final RevocationStorage revocationStorage;
   private final Timer commands;
   private final Meter errors;
   private final ConsumerGroups groups;
@@ -66,6 +68,7 @@ public final class ValkeyMessageStore implements MessageStore {
       Duration dedupWindow,
       RetentionStorage retentionStorage,
       ValkeyThreads threads,
+      RevocationStorage revocationStorage,
       MetricRegistry metrics) {
     this.topology = topology;
     this.client = topology.client();
@@ -76,6 +79,7 @@ public final class ValkeyMessageStore implements MessageStore {
     this.dedupWindow = dedupWindow;
     this.retentionStorage = retentionStorage;
     this.threads = threads;
+    this.revocationStorage = revocationStorage;
     this.commands = metrics.timer(ProxyMetrics.STORE_COMMANDS);
     this.errors = metrics.meter(ProxyMetrics.STORE_ERRORS);
     this.groups = new ValkeyConsumerGroups(this, client, codec);
@@ -252,6 +256,11 @@ public final class ValkeyMessageStore implements MessageStore {
   @Override
   public RetentionStorage retentionStorage() {
     return retentionStorage;
+  }
+
+  @Override
+  public RevocationStorage revocationStorage() {
+    return revocationStorage;
   }
 
   @Override

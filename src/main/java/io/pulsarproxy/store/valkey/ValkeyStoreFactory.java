@@ -238,6 +238,7 @@ public class ValkeyStoreFactory implements MessageStoreFactory {
                 environment.getObjectMapper(),
                 threads.loops()),
             threads,
+            new ValkeyRevocationStorage(topology.client(), topology.dedicated(), threads.loops()),
             environment.metrics());
     environment.lifecycle().manage(new ClientLifecycle(topology, appender, script));
     LOG.info(

@@ -1,0 +1,112 @@
+package io.pulsarproxy.auth.jwt;
+
+import io.dropwizard.lifecycle.Managed;
+import io.pulsarproxy.store.RevocationStorage;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this instance's revocations in step with the shared store: read at start, again whenever
+ * any instance announces one (within a second on Valkey: pub/sub), and every {@value
+ * #REREAD_SECONDS} s in case an announcement was missed; after each read, live connections holding
+ * a revoked token are closed. Revoking goes through here too.
+ */
+public final class RevocationSync implements Managed {
+  static final int REREAD_SECONDS = 10;
+  private static final Logger LOG = LoggerFactory.getLogger(RevocationSync.class);
+
+  private final Revocations revocations;
+  private final RevocationStorage storage;
+  private final LiveTokens live;
+  private final Clock clock;
+  private final Duration defaultHold;
+  private final ScheduledExecutorService timer;
+  private ScheduledFuture<?> schedule;
+
+  /**
+   * @param defaultHold how long a revocation without {@code until} holds: the longest a token may
+   *     still be accepted ({@code maxLifetime} plus the clock skew)
+   * @param timer the lifecycle's single-thread executor for reads and revocations
+   */
+  public RevocationSync(
+      Revocations revocations,
+      RevocationStorage storage,
+      LiveTokens live,
+      Clock clock,
+      Duration defaultHold,
+      ScheduledExecutorService timer) {
+    this.timer = timer;
+    this.revocations = revocations;
+    this.storage = storage;
+    this.live = live;
+    this.clock = clock;
+    this.defaultHold = defaultHold;
+  }
+
+  /** How long a revocation holds when the operator gives no {@code until}. */
+  public Duration defaultHold() {
+    return defaultHold;
+  }
+
+  @Override
+  public void start() {
+    reload();
+    storage.watch(() -> timer.execute(this::reload));
+    schedule =
+        timer.scheduleWithFixedDelay(
+            this::reload, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void stop() {
+    storage.close();
+    if (schedule != null) {
+      schedule.cancel(false);
+    }
+  }
+
+  /**
+   * Stores a revocation and announces it; enforces it here at once.
+   *
+   * @param key {@code jti:<id>} or {@code sub:<subject>}
+   * @return the entry stored and how many connections of this instance it closed
+   */
+  public Result revoke(String key, long untilMillis) {
+    long now = clock.millis();
+    RevocationStorage.Entry entry = new RevocationStorage.Entry(now, untilMillis);
+    storage.save(key, entry, now); // first: if the store refuses, nothing changed anywhere
+    revocations.replace(storage.load(now));
+    int closed = live.enforceRevocations();
+    LOG.info("Revoked {} until {}; closed {} connection(s) here", key, untilMillis, closed);
+    return new Result(entry, closed);
+  }
+
+  /** What {@link #revoke} did. */
+  public record Result(RevocationStorage.Entry entry, int closedHere) {}
+
+  /** The revocations in force, as the store holds them now. */
+  public Map<String, RevocationStorage.Entry> list() {
+    Map<String, RevocationStorage.Entry> loaded = storage.load(clock.millis());
+    revocations.replace(loaded);
+    return loaded;
+  }
+
+  private void reload() {
+    try {
+      Map<String, RevocationStorage.Entry> loaded = storage.load(clock.millis());
+      if (!loaded.equals(revocations.entries())) {
+        revocations.replace(loaded);
+        LOG.info("Revocations in force: {}", loaded.size());
+      }
+      live.enforceRevocations();
+    } catch (RuntimeException e) {
+      LOG.debug("Cannot read revocations, keeping what is in force: {}", e.getMessage());
+    }
+  }
+}
