@@ -1,5 +1,6 @@
 package io.pulsarproxy.auth.jwt;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
@@ -25,7 +26,12 @@ public class JwtFactory {
   static final Set<String> SUPPORTED_ALGORITHMS = Set.of("HS256", "RS256", "ES256");
 
   @JsonProperty private String hmacSecret = "";
-  @JsonProperty @NotNull private List<String> publicKeys = new ArrayList<>();
+
+  @JsonProperty
+  @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+  @NotNull
+  private List<String> publicKeys = new ArrayList<>();
+
   @JsonProperty private String jwksFile = "";
   @JsonProperty private String jwksUrl = "";
 
@@ -38,7 +44,9 @@ public class JwtFactory {
   @JsonProperty private String issuer = "";
   @JsonProperty private String audience = "";
 
-  @JsonProperty @NotEmpty
+  @JsonProperty
+  @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+  @NotEmpty
   private List<String> algorithms = new ArrayList<>(List.of("HS256", "RS256", "ES256"));
 
   @JsonProperty @NotNull private Duration clockSkew = Duration.seconds(30);
@@ -62,7 +70,12 @@ public class JwtFactory {
   /** Whether JWTs are accepted at all: some key source is set. */
   @JsonIgnore
   public boolean enabled() {
-    return !blank(hmacSecret) || !publicKeys.isEmpty() || !blank(jwksFile) || !blank(jwksUrl);
+    return !blank(hmacSecret) || !pemFiles().isEmpty() || !blank(jwksFile) || !blank(jwksUrl);
+  }
+
+  /** The PEM files named, blank entries (an unset environment variable) left out. */
+  private List<String> pemFiles() {
+    return publicKeys.stream().filter(p -> !blank(p)).map(String::strip).toList();
   }
 
   @ValidationMethod(message = "algorithms may hold only HS256, RS256 and ES256")
@@ -95,7 +108,7 @@ public class JwtFactory {
   public JwtSettings settings() {
     return new JwtSettings(
         blank(hmacSecret) ? null : hmacSecret.getBytes(StandardCharsets.UTF_8),
-        List.copyOf(publicKeys),
+        pemFiles(),
         blank(jwksFile) ? null : jwksFile.strip(),
         blank(jwksUrl) ? null : jwksUrl.strip(),
         jwksRefresh.toJavaDuration(),
