@@ -8,6 +8,7 @@ import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.auth.TokenHasher;
+import io.pulsarproxy.auth.jwt.TestJwts;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
 import io.pulsarproxy.testing.SseClient;
@@ -37,6 +38,7 @@ class SecretsNotLoggedTest {
           PulsarProxyApplication.class,
           ResourceHelpers.resourceFilePath("test-config.yml"),
           ConfigOverride.config("logging.loggers.io\\.pulsarproxy", "DEBUG"),
+          ConfigOverride.config("auth.jwt.hmacSecret", TestJwts.SECRET),
           // Closed event streams are noticed at the next keep-alive; soon, so the stop is quick.
           ConfigOverride.config("delivery.sseKeepAlive", "200ms"),
           ConfigOverride.config("logging.appenders[1].currentLogFilename", APP_LOG.toString()),
@@ -44,8 +46,26 @@ class SecretsNotLoggedTest {
               "server.requestLog.appenders[0].currentLogFilename", REQUEST_LOG.toString()));
 
   private static final String UNKNOWN = "unknown-secret-7f3a";
-  private static final List<String> SECRETS =
-      List.of(Http.PUBLISHER, Http.ORDERS_ONLY, Http.LIMITED, Http.READER, UNKNOWN);
+
+  /** JWTs: one accepted, one expired, one with a bad signature, one not allowed the topic. */
+  private static final List<String> JWTS =
+      List.of(
+          TestJwts.hs256(TestJwts.claims("jwt-ok", 600, List.of("*"), List.of("*"))),
+          TestJwts.hs256(TestJwts.claims("jwt-expired", -60, List.of("*"), List.of("*"))),
+          TestJwts.hs256(
+              "some-other-secret-of-32-bytes-at-least".getBytes(StandardCharsets.UTF_8),
+              TestJwts.claims("jwt-bad", 600, List.of("*"), List.of("*"))),
+          TestJwts.hs256(TestJwts.claims("jwt-nowhere", 600, List.of(), List.of())));
+
+  private static final List<String> SECRETS = secrets();
+
+  private static List<String> secrets() {
+    List<String> all =
+        new java.util.ArrayList<>(
+            List.of(Http.PUBLISHER, Http.ORDERS_ONLY, Http.LIMITED, Http.READER, UNKNOWN));
+    all.addAll(JWTS);
+    return all;
+  }
 
   @Test
   void secretsAndTheirHashesAppearNowhere() throws Exception {
@@ -86,6 +106,12 @@ class SecretsNotLoggedTest {
             + Files.readString(REQUEST_LOG, StandardCharsets.UTF_8)
             + bodies;
     assertFalse(Files.readString(REQUEST_LOG, StandardCharsets.UTF_8).isEmpty());
+    for (String jwt : JWTS) {
+      String signature = jwt.substring(jwt.lastIndexOf('.') + 1);
+      assertFalse(everything.contains(signature), "the signature of a JWT leaked");
+      assertFalse(
+          everything.contains(jwt.substring(0, jwt.lastIndexOf('.'))), "a JWT's body leaked");
+    }
     for (String secret : SECRETS) {
       assertFalse(everything.contains(secret), "secret " + secret + " leaked");
       assertFalse(

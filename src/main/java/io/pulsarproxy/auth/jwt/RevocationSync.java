@@ -5,6 +5,8 @@ import io.pulsarproxy.store.RevocationStorage;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -78,13 +80,31 @@ public final class RevocationSync implements Managed {
    * @return the entry stored and how many connections of this instance it closed
    */
   public Result revoke(String key, long untilMillis) {
-    long now = clock.millis();
-    RevocationStorage.Entry entry = new RevocationStorage.Entry(now, untilMillis);
-    storage.save(key, entry, now); // first: if the store refuses, nothing changed anywhere
-    revocations.replace(storage.load(now));
-    int closed = live.enforceRevocations();
-    LOG.info("Revoked {} until {}; closed {} connection(s) here", key, untilMillis, closed);
-    return new Result(entry, closed);
+    // On the sync thread, so that the reload the announcement causes comes after and this call
+    // counts the connections it closed here.
+    Future<Result> done =
+        timer.submit(
+            () -> {
+              long now = clock.millis();
+              RevocationStorage.Entry entry = new RevocationStorage.Entry(now, untilMillis);
+              storage.save(key, entry, now); // first: if the store refuses, nothing changed
+              revocations.replace(storage.load(now));
+              int closed = live.enforceRevocations();
+              LOG.info(
+                  "Revoked {} until {}; closed {} connection(s) here", key, untilMillis, closed);
+              return new Result(entry, closed);
+            });
+    try {
+      return done.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while revoking", e);
+    }
   }
 
   /** What {@link #revoke} did. */

@@ -127,6 +127,9 @@ class JwtAuthTest {
     assertEquals(201, publish(token, "orders.rate").status()); // burst 2
     Reply third = publish(token, "orders.rate");
     assertEquals(429, third.status(), third.toString());
+    // The sub is the label where a configured token's name would be.
+    String scrape = new Http(APP.getAdminPort()).get("/prometheus", null).body();
+    assertTrue(scrape.contains("token=\"rated\""), "no rate-limit series for the sub");
   }
 
   @Test

@@ -159,6 +159,8 @@ class JwtLiveConnectionTest {
         connect(hs256(token("carol", 60, List.of("a.*", "b.*"))), "topic=a.one&topic=b.one")) {
       ws.nextOfType("subscribed", WAIT);
       ws.nextOfType("subscribed", WAIT);
+      // The sub is where a configured token's name would be in the connection listing.
+      assertEquals(1, task("connections", "").json().path("by_token").path("carol").asInt());
       ws.send("{\"op\":\"refresh\",\"token\":\"" + hs256(token("dave", 60, List.of("*"))) + "\"}");
       assertEquals("sub_mismatch", ws.nextOfType("error", WAIT).path("error").asText());
       ws.send(
