@@ -91,7 +91,10 @@ public final class RevocationSync implements Managed {
               revocations.replace(storage.load(now));
               int closed = live.enforceRevocations();
               LOG.info(
-                  "Revoked {} until {}; closed {} connection(s) here", key, untilMillis, closed);
+                  "Revoked {} until {}; closed {} connection(s) here",
+                  key,
+                  java.time.Instant.ofEpochMilli(untilMillis),
+                  closed);
               return new Result(entry, closed);
             });
     try {
