@@ -30,6 +30,17 @@ public final class RateLimiter {
               + "; send smaller batches");
     }
     Bucket bucket = buckets.computeIfAbsent(caller, k -> new Bucket(limit, nanoClock.getAsLong()));
+    if (!bucket.limit.equals(limit)) {
+      // A JWT of the same sub with another pp_rate: its own limit applies from now on.
+      Bucket stale = bucket;
+      bucket =
+          buckets.compute(
+              caller,
+              (k, b) ->
+                  b != null && b != stale && b.limit.equals(limit)
+                      ? b
+                      : new Bucket(limit, nanoClock.getAsLong()));
+    }
     long waitNanos = bucket.tryAcquire(permits, nanoClock.getAsLong());
     if (waitNanos > 0) {
       long seconds = Math.max(1, (waitNanos + TimeUnit.SECONDS.toNanos(1) - 1) / 1_000_000_000L);

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -57,7 +58,7 @@ final class VerificationKeys {
   private final Runnable onChange;
   private volatile List<JWK> fromJwks = List.of();
   private volatile long lastReloadMillis = Long.MIN_VALUE / 2;
-  private final Object reloading = new Object();
+  private final ReentrantLock reloading = new ReentrantLock();
 
   /**
    * @param onChange called after a reload changed the keys (the verified-token cache is cleared)
@@ -153,18 +154,26 @@ final class VerificationKeys {
     if (!reloadable()) {
       return false;
     }
-    synchronized (reloading) {
+    // A request that finds a reload under way does not wait for it (it may run on a selector
+    // thread): it is answered with the keys there are.
+    if (!reloading.tryLock()) {
+      return false;
+    }
+    try {
       if (clock.millis() - lastReloadMillis < settings.jwksReloadCooldown().toMillis()) {
         return false;
       }
       reload("a token with an unknown kid");
       return true;
+    } finally {
+      reloading.unlock();
     }
   }
 
   /** Reads the JWKS file or URL; on failure keeps the keys it had and logs why. */
   void reload(String why) {
-    synchronized (reloading) {
+    reloading.lock();
+    try {
       lastReloadMillis = clock.millis();
       String text;
       String source = settings.jwksFile() != null ? settings.jwksFile() : safeUrl();
@@ -195,6 +204,8 @@ final class VerificationKeys {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    } finally {
+      reloading.unlock();
     }
   }
 
