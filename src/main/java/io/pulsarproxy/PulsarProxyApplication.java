@@ -10,10 +10,9 @@ import io.dropwizard.core.cli.ServerCommand;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.pulsarproxy.auth.JwtSettings;
 import io.pulsarproxy.auth.RequestPolicy;
 import io.pulsarproxy.auth.TokenAuthenticator;
-import io.pulsarproxy.auth.jwt.JwtSettings;
-import io.pulsarproxy.auth.jwt.RevocationSync;
 import io.pulsarproxy.cli.HashTokenCommand;
 import io.pulsarproxy.cli.MintTokenCommand;
 import io.pulsarproxy.cli.PerfCommand;
@@ -45,6 +44,7 @@ import io.pulsarproxy.resources.TopicResource;
 import io.pulsarproxy.resources.UnreadBodyDrainer;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.RetentionSync;
+import io.pulsarproxy.store.RevocationSync;
 import io.pulsarproxy.tasks.AdminGuard;
 import io.pulsarproxy.tasks.ConnectionsTask;
 import io.pulsarproxy.tasks.DisconnectTask;
@@ -88,7 +88,7 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
         new SubstitutingSourceProvider(
             bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
     bootstrap.addCommand(new HashTokenCommand());
-    bootstrap.addCommand(new MintTokenCommand());
+    bootstrap.addCommand(new MintTokenCommand<>(this, PulsarProxyConfiguration::getAuth));
     bootstrap.addCommand(new PerfCommand());
   }
 

@@ -1,9 +1,6 @@
 package io.pulsarproxy.auth;
 
 import io.dropwizard.auth.Authenticator;
-import io.pulsarproxy.auth.jwt.JwtAuthenticator;
-import io.pulsarproxy.auth.jwt.LiveTokens;
-import io.pulsarproxy.auth.jwt.Revocations;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;

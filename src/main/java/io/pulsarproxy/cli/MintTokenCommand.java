@@ -7,14 +7,17 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.Configuration;
 import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
-import io.pulsarproxy.PulsarProxyConfiguration;
-import io.pulsarproxy.auth.jwt.JwtSettings;
+import io.pulsarproxy.auth.AuthFactory;
+import io.pulsarproxy.auth.JwtSettings;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
@@ -24,9 +27,23 @@ import net.sourceforge.argparse4j.inf.Subparser;
  * {@code aud} when those are set), for trying the proxy out and for benchmarks. Production tokens
  * come from the application's own backend (docs/auth.md).
  */
-public final class MintTokenCommand extends ConfiguredCommand<PulsarProxyConfiguration> {
-  public MintTokenCommand() {
+public final class MintTokenCommand<T extends Configuration> extends ConfiguredCommand<T> {
+  private final Class<T> configurationClass;
+  private final Function<T, AuthFactory> auth;
+
+  /**
+   * @param application whose configuration class is read
+   * @param auth the {@code auth:} section of that configuration
+   */
+  public MintTokenCommand(Application<T> application, Function<T, AuthFactory> auth) {
     super("mint-token", "Print an HS256 JWT signed with auth.jwt.hmacSecret");
+    this.configurationClass = application.getConfigurationClass();
+    this.auth = auth;
+  }
+
+  @Override
+  protected Class<T> getConfigurationClass() {
+    return configurationClass;
   }
 
   @Override
@@ -46,12 +63,9 @@ public final class MintTokenCommand extends ConfiguredCommand<PulsarProxyConfigu
   }
 
   @Override
-  protected void run(
-      Bootstrap<PulsarProxyConfiguration> bootstrap,
-      Namespace namespace,
-      PulsarProxyConfiguration configuration)
+  protected void run(Bootstrap<T> bootstrap, Namespace namespace, T configuration)
       throws JOSEException {
-    JwtSettings jwt = configuration.getAuth().jwt().settings();
+    JwtSettings jwt = auth.apply(configuration).jwt().settings();
     if (jwt.hmacSecret() == null) {
       throw new IllegalArgumentException(
           "mint-token: auth.jwt.hmacSecret is empty (set PP_JWT_HS256_SECRET)");

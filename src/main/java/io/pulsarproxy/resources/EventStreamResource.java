@@ -2,8 +2,8 @@ package io.pulsarproxy.resources;
 
 import io.dropwizard.auth.Auth;
 import io.pulsarproxy.auth.Caller;
+import io.pulsarproxy.auth.LiveTokens;
 import io.pulsarproxy.auth.PermissionAuthorizer;
-import io.pulsarproxy.auth.jwt.LiveTokens;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;

@@ -1,5 +1,6 @@
 package io.pulsarproxy.store;
 
+import io.pulsarproxy.auth.Revocations.Entry;
 import java.util.Map;
 
 /**
@@ -8,9 +9,6 @@ import java.util.Map;
  * {@code jti:<id>} or {@code sub:<subject>}; an entry is dropped once its {@code until} has passed.
  */
 public interface RevocationStorage {
-  /** A revocation: when it was made, and until when it holds (epoch milliseconds). */
-  record Entry(long revokedAtMillis, long untilMillis) {}
-
   /** The entries whose {@code until} is after {@code nowMillis}. */
   Map<String, Entry> load(long nowMillis);
 

@@ -4,9 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pulsarproxy.api.Timestamps;
-import io.pulsarproxy.auth.jwt.RevocationSync;
-import io.pulsarproxy.auth.jwt.Revocations;
-import io.pulsarproxy.store.RevocationStorage;
+import io.pulsarproxy.auth.Revocations;
+import io.pulsarproxy.store.RevocationSync;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -32,14 +31,14 @@ public final class RevocationsTask extends JsonTask {
 
   @Override
   protected Object run(TaskParameters params) {
-    List<Map.Entry<String, RevocationStorage.Entry>> entries =
+    List<Map.Entry<String, Revocations.Entry>> entries =
         new ArrayList<>(revocations.list().entrySet());
     entries.sort(
         Comparator.comparingLong(
-                (Map.Entry<String, RevocationStorage.Entry> e) -> e.getValue().revokedAtMillis())
+                (Map.Entry<String, Revocations.Entry> e) -> e.getValue().revokedAtMillis())
             .reversed());
     List<Shown> shown = new ArrayList<>();
-    for (Map.Entry<String, RevocationStorage.Entry> e : entries) {
+    for (Map.Entry<String, Revocations.Entry> e : entries) {
       String key = e.getKey();
       boolean byId = key.startsWith(Revocations.JTI);
       String value = key.substring(key.indexOf(':') + 1);

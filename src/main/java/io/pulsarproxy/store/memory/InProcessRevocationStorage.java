@@ -1,5 +1,6 @@
 package io.pulsarproxy.store.memory;
 
+import io.pulsarproxy.auth.Revocations.Entry;
 import io.pulsarproxy.store.RevocationStorage;
 import java.util.HashMap;
 import java.util.List;

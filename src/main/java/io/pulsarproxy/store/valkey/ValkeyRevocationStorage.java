@@ -1,5 +1,6 @@
 package io.pulsarproxy.store.valkey;
 
+import io.pulsarproxy.auth.Revocations.Entry;
 import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.store.RevocationStorage;
 import java.time.Duration;

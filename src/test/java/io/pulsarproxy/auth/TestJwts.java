@@ -1,4 +1,4 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;

@@ -1,6 +1,5 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
-import io.pulsarproxy.auth.Caller;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;

@@ -1,6 +1,5 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
-import io.pulsarproxy.auth.Caller;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,4 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnore;

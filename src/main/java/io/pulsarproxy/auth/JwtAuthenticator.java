@@ -1,4 +1,4 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -17,8 +17,6 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
-import io.pulsarproxy.auth.Caller;
-import io.pulsarproxy.auth.TopicPatterns;
 import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.RateLimiter.RateLimit;
 import java.text.ParseException;

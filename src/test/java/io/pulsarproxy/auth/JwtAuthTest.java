@@ -1,9 +1,9 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
-import static io.pulsarproxy.auth.jwt.TestJwts.claims;
-import static io.pulsarproxy.auth.jwt.TestJwts.es256;
-import static io.pulsarproxy.auth.jwt.TestJwts.hs256;
-import static io.pulsarproxy.auth.jwt.TestJwts.rs256;
+import static io.pulsarproxy.auth.TestJwts.claims;
+import static io.pulsarproxy.auth.TestJwts.es256;
+import static io.pulsarproxy.auth.TestJwts.hs256;
+import static io.pulsarproxy.auth.TestJwts.rs256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,7 +1,7 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
-import static io.pulsarproxy.auth.jwt.TestJwts.claims;
-import static io.pulsarproxy.auth.jwt.TestJwts.hs256;
+import static io.pulsarproxy.auth.TestJwts.claims;
+import static io.pulsarproxy.auth.TestJwts.hs256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

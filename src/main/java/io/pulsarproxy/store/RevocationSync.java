@@ -1,7 +1,8 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.store;
 
 import io.dropwizard.lifecycle.Managed;
-import io.pulsarproxy.store.RevocationStorage;
+import io.pulsarproxy.auth.LiveTokens;
+import io.pulsarproxy.auth.Revocations;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -86,7 +87,7 @@ public final class RevocationSync implements Managed {
         timer.submit(
             () -> {
               long now = clock.millis();
-              RevocationStorage.Entry entry = new RevocationStorage.Entry(now, untilMillis);
+              Revocations.Entry entry = new Revocations.Entry(now, untilMillis);
               storage.save(key, entry, now); // first: if the store refuses, nothing changed
               revocations.replace(storage.load(now));
               int closed = live.enforceRevocations();
@@ -111,18 +112,18 @@ public final class RevocationSync implements Managed {
   }
 
   /** What {@link #revoke} did. */
-  public record Result(RevocationStorage.Entry entry, int closedHere) {}
+  public record Result(Revocations.Entry entry, int closedHere) {}
 
   /** The revocations in force, as the store holds them now. */
-  public Map<String, RevocationStorage.Entry> list() {
-    Map<String, RevocationStorage.Entry> loaded = storage.load(clock.millis());
+  public Map<String, Revocations.Entry> list() {
+    Map<String, Revocations.Entry> loaded = storage.load(clock.millis());
     revocations.replace(loaded);
     return loaded;
   }
 
   private void reload() {
     try {
-      Map<String, RevocationStorage.Entry> loaded = storage.load(clock.millis());
+      Map<String, Revocations.Entry> loaded = storage.load(clock.millis());
       if (!loaded.equals(revocations.entries())) {
         revocations.replace(loaded);
         LOG.info("Revocations in force: {}", loaded.size());

@@ -1,4 +1,4 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
 import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.ErrorWord;

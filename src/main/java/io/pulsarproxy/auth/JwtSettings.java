@@ -1,4 +1,4 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
 import io.pulsarproxy.core.RateLimiter.RateLimit;
 import java.time.Duration;

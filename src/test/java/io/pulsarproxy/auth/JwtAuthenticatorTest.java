@@ -1,13 +1,12 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
-import static io.pulsarproxy.auth.jwt.TestJwts.claims;
-import static io.pulsarproxy.auth.jwt.TestJwts.hs256;
+import static io.pulsarproxy.auth.TestJwts.claims;
+import static io.pulsarproxy.auth.TestJwts.hs256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pulsarproxy.auth.Caller;
 import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.RateLimiter.RateLimit;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,5 @@
-package io.pulsarproxy.auth.jwt;
+package io.pulsarproxy.auth;
 
-import io.pulsarproxy.auth.Caller;
-import io.pulsarproxy.store.RevocationStorage;
 import java.time.Clock;
 import java.util.Map;
 
@@ -16,37 +14,40 @@ public final class Revocations {
   public static final String JTI = "jti:";
   public static final String SUB = "sub:";
 
+  /** A revocation: when it was made, and until when it holds (epoch milliseconds). */
+  public record Entry(long revokedAtMillis, long untilMillis) {}
+
   private final Clock clock;
-  private volatile Map<String, RevocationStorage.Entry> entries = Map.of();
+  private volatile Map<String, Entry> entries = Map.of();
 
   public Revocations(Clock clock) {
     this.clock = clock;
   }
 
   /** Replaces what is in force with what the store holds. */
-  public void replace(Map<String, RevocationStorage.Entry> loaded) {
+  public void replace(Map<String, Entry> loaded) {
     entries = Map.copyOf(loaded);
   }
 
-  public Map<String, RevocationStorage.Entry> entries() {
+  public Map<String, Entry> entries() {
     return entries;
   }
 
   /** Whether a caller's token is revoked now. Configured tokens never are. */
   public boolean revokes(Caller caller) {
-    Map<String, RevocationStorage.Entry> now = entries;
+    Map<String, Entry> now = entries;
     if (now.isEmpty() || caller.lease() == null) {
       return false;
     }
     long millis = clock.millis();
     Caller.Lease lease = caller.lease();
     if (lease.jti() != null) {
-      RevocationStorage.Entry byId = now.get(JTI + lease.jti());
+      Entry byId = now.get(JTI + lease.jti());
       if (byId != null && byId.untilMillis() > millis) {
         return true;
       }
     }
-    RevocationStorage.Entry bySub = now.get(SUB + caller.name());
+    Entry bySub = now.get(SUB + caller.name());
     return bySub != null
         && bySub.untilMillis() > millis
         && (lease.issuedAt() == null || lease.issuedAt() * 1000 <= bySub.revokedAtMillis());
