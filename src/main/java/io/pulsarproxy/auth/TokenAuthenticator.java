@@ -1,6 +1,8 @@
 package io.pulsarproxy.auth;
 
 import io.dropwizard.auth.Authenticator;
+import io.pulsarproxy.core.ApiException;
+import io.pulsarproxy.core.ErrorWord;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,13 +47,26 @@ public final class TokenAuthenticator implements Authenticator<String, Caller> {
   }
 
   /**
-   * @throws io.pulsarproxy.core.ApiException 401 with the reason for a JWT that is refused
+   * @throws ApiException 401 with the reason for a JWT that is refused
    */
   @Override
   public Optional<Caller> authenticate(String secret) {
     if (jwt != null && JwtAuthenticator.looksLikeJwt(secret)) {
-      return Optional.of(jwt.authenticate(secret));
+      try {
+        return Optional.of(jwt.authenticate(secret));
+      } catch (ApiException e) {
+        // A configured secret may hold dots too: one that is no JWT at all is still looked up.
+        Caller configured = e.word() == ErrorWord.MALFORMED_TOKEN ? configured(secret) : null;
+        if (configured == null) {
+          throw e;
+        }
+        return Optional.of(configured);
+      }
     }
+    return Optional.ofNullable(configured(secret));
+  }
+
+  private Caller configured(String secret) {
     byte[] presented = TokenHasher.sha256(secret);
     Caller found = null;
     for (Token token : tokens) {
@@ -59,7 +74,7 @@ public final class TokenAuthenticator implements Authenticator<String, Caller> {
         found = token.caller();
       }
     }
-    return Optional.ofNullable(found);
+    return found;
   }
 
   /** The JWT verifier, or null when {@code auth.jwt} is off. */

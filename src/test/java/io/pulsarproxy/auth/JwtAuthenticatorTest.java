@@ -83,6 +83,34 @@ class JwtAuthenticatorTest {
   }
 
   @Test
+  void aConfiguredSecretWithDotsStillWorksBesideJwts() {
+    Clock clock = Clock.systemUTC();
+    Revocations revocations = new Revocations(clock);
+    Caller configured =
+        new Caller(
+            "dotted",
+            new TopicPatterns(List.of("*")),
+            new TopicPatterns(List.of()),
+            new RateLimit(1, 1),
+            1);
+    TokenAuthenticator tokens =
+        new TokenAuthenticator(
+            List.of(new TokenAuthenticator.Token(TokenHasher.sha256("a.b.c"), configured)),
+            new JwtAuthenticator(settings(10), "pulsar-proxy", clock, revocations),
+            revocations,
+            null);
+    assertSame(configured, tokens.authenticate("a.b.c").orElseThrow());
+    ApiException other = assertThrows(ApiException.class, () -> tokens.authenticate("x.y.z"));
+    assertEquals("malformed_token", other.error());
+    assertEquals(
+        "cached",
+        tokens
+            .authenticate(hs256(claims("cached", 60, List.of(), List.of())))
+            .orElseThrow()
+            .name());
+  }
+
+  @Test
   void theCacheIsBounded() {
     Clock clock = Clock.systemUTC();
     JwtAuthenticator jwt =
