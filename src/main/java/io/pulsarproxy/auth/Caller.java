@@ -58,6 +58,18 @@ public record Caller(
   }
 
   /**
+   * A wait (a long-poll, a group fetch) cut short so that it ends when this caller's JWT stops
+   * being accepted; unchanged for a configured token.
+   */
+  public java.time.Duration waitWithin(java.time.Duration wait) {
+    if (lease == null) {
+      return wait;
+    }
+    long left = lease.acceptedUntilMillis() - System.currentTimeMillis();
+    return left < wait.toMillis() ? java.time.Duration.ofMillis(Math.max(0, left)) : wait;
+  }
+
+  /**
    * @throws ApiException 403 when this token may not publish to the topic
    */
   public void requirePublish(TopicName topic) {

@@ -119,14 +119,16 @@ public final class GroupResource {
     JsonNode request = object(body, Set.of("consumer", "max", "wait"));
     String consumer = name(text(request, "consumer"), ErrorWord.INVALID_CONSUMER, "consumer");
     int max = (int) whole(request, "max", 100, 1, MAX_FETCH);
+    // Like a long-poll, never waits past the moment the caller's JWT stops being accepted.
     Duration wait =
-        Duration.ofSeconds(
-            whole(
-                request,
-                "wait",
-                longPoll.defaultWait().toSeconds(),
-                0,
-                longPoll.maxWait().toSeconds()));
+        caller.waitWithin(
+            Duration.ofSeconds(
+                whole(
+                    request,
+                    "wait",
+                    longPoll.defaultWait().toSeconds(),
+                    0,
+                    longPoll.maxWait().toSeconds())));
     delivery.fetch(
         topic,
         group,

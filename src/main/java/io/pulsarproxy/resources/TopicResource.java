@@ -96,7 +96,7 @@ public class TopicResource {
     caller.requireSubscribe(topic);
     EntryId after = afterParam == null ? EntryId.ZERO : EntryId.parse(afterParam, "after");
     int limit = parseLimit(limitParam);
-    Duration wait = untilExpiry(caller, parseWait(waitParam));
+    Duration wait = caller.waitWithin(parseWait(waitParam));
     delivery.poll(
         topic, after, limit, wait, page -> response.resume(view(topic, page)), response::resume);
   }
@@ -114,12 +114,6 @@ public class TopicResource {
               m.key()));
     }
     return new MessagePage(topic.value(), views, page.next().toString());
-  }
-
-  /** A long-poll never waits past the moment its JWT stops being accepted. */
-  private static Duration untilExpiry(Caller caller, Duration wait) {
-    long left = caller.acceptedUntilMillis() - System.currentTimeMillis();
-    return left < wait.toMillis() ? Duration.ofMillis(Math.max(0, left)) : wait;
   }
 
   private Duration parseWait(String text) {

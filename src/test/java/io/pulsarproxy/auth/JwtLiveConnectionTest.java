@@ -229,15 +229,29 @@ class JwtLiveConnectionTest {
   }
 
   @Test
-  void aLongPollNeverWaitsPastExp() {
+  void aLongPollAndAGroupFetchNeverWaitPastExp() {
     JWTClaimsSet c = token("poller", 2, List.of("*")).build();
     String jwt = hs256(new JWTClaimsSet.Builder(c));
     Http http = new Http(APP.getLocalPort());
+    // A consumer-group fetch waits like a long-poll: the same rule, at the same time.
+    CompletableFuture<Long> fetched =
+        CompletableFuture.supplyAsync(
+            () -> {
+              Reply r =
+                  http.postJson(
+                      "/api/v1/topics/poll.exp/groups/g1/fetch",
+                      jwt,
+                      "{\"consumer\":\"c1\",\"wait\":30}");
+              assertEquals(200, r.status(), r.toString());
+              return System.currentTimeMillis() - expMillis(c);
+            });
     Reply page = http.get("/api/v1/topics/poll.exp/messages?after=0-0&wait=30", jwt);
     long late = System.currentTimeMillis() - expMillis(c);
     assertEquals(200, page.status(), page.toString());
     assertTrue(page.json().path("messages").isEmpty());
     assertTrue(late > -100 && late < 1000, "answered " + late + " ms after exp");
+    long fetchLate = fetched.join();
+    assertTrue(fetchLate > -100 && fetchLate < 1000, "fetch answered " + fetchLate + " ms after");
     assertEquals(
         "token_expired",
         http.get("/api/v1/topics/poll.exp/messages?wait=0", jwt).json().path("error").asText());
