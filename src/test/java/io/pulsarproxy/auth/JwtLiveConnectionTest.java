@@ -89,7 +89,7 @@ class JwtLiveConnectionTest {
     try (WsClient ws = connect(hs256(new JWTClaimsSet.Builder(first)), "topic=live.refresh")) {
       assertEquals("subscribed", ws.next(WAIT).path("type").asText());
       long oldExpMillis = expMillis(first);
-      List<String> published = new ArrayList<>();
+      List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
       // A steady publisher across the old exp, until a second past it.
       CompletableFuture<Void> publisher =
           CompletableFuture.runAsync(
