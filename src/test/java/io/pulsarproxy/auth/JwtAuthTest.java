@@ -133,6 +133,29 @@ class JwtAuthTest {
   }
 
   @Test
+  void ppMaxConnectionsCapsTheSubsConnections() throws Exception {
+    WebSocketClient client = WsClient.startClient();
+    try (WsClient first =
+        WsClient.connect(
+            client,
+            WsClient.uri(APP.getLocalPort(), null),
+            hs256(good("capped").claim("pp_max_connections", 1)),
+            null)) {
+      // Another token of the same sub counts against the same cap.
+      assertEquals(
+          429,
+          WsClient.refusalStatus(
+              client,
+              WsClient.uri(APP.getLocalPort(), null),
+              hs256(good("capped").claim("pp_max_connections", 1)),
+              null));
+      assertTrue(first.isOpen());
+    } finally {
+      client.stop();
+    }
+  }
+
+  @Test
   void everyBadTokenIsRefusedWithTheWordThatSaysWhy() {
     Instant now = Instant.now();
     // Signed with another secret; with the signature of another token; a flipped payload.
