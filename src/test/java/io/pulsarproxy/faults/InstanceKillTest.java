@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pulsarproxy.testing.FaultSuite;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
 import io.pulsarproxy.testing.ProxyProcess;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * One of two proxy instances is killed with SIGKILL under load. Its subscribers do what a real
  * client does (reconnect to the other with their last id) and miss nothing.
  */
+@FaultSuite
 class InstanceKillTest {
   @RegisterExtension static final ValkeyTestServer VALKEY = new ValkeyTestServer();
 

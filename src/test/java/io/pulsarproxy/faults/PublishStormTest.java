@@ -10,6 +10,7 @@ import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.FaultSuite;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
 import io.pulsarproxy.testing.TestApps;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * had alone.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
+@FaultSuite
 class PublishStormTest {
   static final int MAX_CONNECTIONS = 40;
   static final Duration PHASE = Duration.ofSeconds(6);

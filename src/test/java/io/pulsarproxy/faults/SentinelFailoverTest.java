@@ -9,6 +9,7 @@ import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.pulsarproxy.PulsarProxyApplication;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.DeliveryChecker;
+import io.pulsarproxy.testing.FaultSuite;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.ValkeyTestServer;
 import io.pulsarproxy.testing.WsClient;
@@ -29,6 +30,7 @@ import redis.clients.jedis.Jedis;
  * message was on a replica before its 201, so live subscribers and subscribers resuming from the
  * start see each one, once, in order.
  */
+@FaultSuite
 class SentinelFailoverTest {
   private static final String CONFIG = ResourceHelpers.resourceFilePath("test-config.yml");
   private static final String MASTER_NAME = "ppmaster";

@@ -11,6 +11,7 @@ import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.AppProbes;
+import io.pulsarproxy.testing.FaultSuite;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * server's heap stays bounded.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
+@FaultSuite
 class SlowConsumerTest {
   static final int RATE_PER_SECOND = 100;
   static final int PAD = 8_000;

@@ -9,6 +9,7 @@ import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.FaultSuite;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
 import io.pulsarproxy.testing.TestApps;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * acknowledged message exactly once, in order.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
+@FaultSuite
 class StoreOutageTest {
   // AOF with fsync always: what was acknowledged (and its dedup key) survives the restart.
   @RegisterExtension

@@ -11,6 +11,7 @@ import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.AppProbes;
+import io.pulsarproxy.testing.FaultSuite;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
 import io.pulsarproxy.testing.TestApps;
@@ -53,6 +54,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * SSE streams and long-polls one JDK client, so 500 of them cost no 500 threads.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
+@FaultSuite
 class SubscriberChurnTest {
   static final int CLIENTS = 500;
   static final Duration CHURN = Duration.ofSeconds(60);
