@@ -100,13 +100,15 @@ public class DeliveryFactory {
   /**
    * Builds the delivery core with its threads, each made by the lifecycle, and registers the core
    * after them: at shutdown it stops first (its loops end), then its executors.
+   *
+   * @param clock what TTL expiry and the hot window are checked against
    */
   public Delivery build(
       Environment environment,
       MessageStore store,
       RetentionPolicy retention,
-      ProxyMetrics metrics) {
-    Clock clock = Clock.systemUTC();
+      ProxyMetrics metrics,
+      Clock clock) {
     int laneCount = lanes > 0 ? lanes : Runtime.getRuntime().availableProcessors();
     LifecycleEnvironment lifecycle = environment.lifecycle();
     Delivery.Threads threads =

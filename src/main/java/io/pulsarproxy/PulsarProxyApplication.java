@@ -71,6 +71,19 @@ import org.eclipse.jetty.util.component.LifeCycle;
 
 /** Wires Pulsar Proxy together; nothing else lives here. */
 public class PulsarProxyApplication extends Application<PulsarProxyConfiguration> {
+  private final Clock clock;
+
+  public PulsarProxyApplication() {
+    this(Clock.systemUTC());
+  }
+
+  /**
+   * @param clock the time TTL expiry, retention age and the hot window are reckoned in; tests pass
+   *     one they can move forward
+   */
+  public PulsarProxyApplication(Clock clock) {
+    this.clock = clock;
+  }
 
   public static void main(String[] args) throws Exception {
     new PulsarProxyApplication().run(args);
@@ -118,14 +131,13 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
       // ErrorMapper answers every failure in the proxy's one JSON error shape.
       server.setRegisterDefaultExceptionMappers(false);
     }
-    Clock clock = Clock.systemUTC();
     ProxyMetrics metrics = new ProxyMetrics(environment.metrics());
     OperationsFactory operations = config.getOperations();
 
     // The store: first up, last down.
     RetentionPolicy retention = config.getRetention().build();
     MessageStore store =
-        config.getStore().build(environment, retention, config.getRetention().dedupWindow());
+        config.getStore().build(environment, retention, config.getRetention().dedupWindow(), clock);
     environment
         .lifecycle()
         .manage(
@@ -203,7 +215,7 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
 
     // Delivery: the core, then every transport on it.
     DeliveryFactory deliveryConfig = config.getDelivery();
-    Delivery delivery = deliveryConfig.build(environment, store, retention, metrics);
+    Delivery delivery = deliveryConfig.build(environment, store, retention, metrics, clock);
     Connections connections = deliveryConfig.connections(metrics);
     environment
         .jersey()

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +42,10 @@ public abstract class Outbound {
   private final Histogram deliveryLatency;
   private int sendsSinceSample;
   private final AtomicLong pendingBytes = new AtomicLong();
+  private final LongSupplier nanoTime;
 
   /** When the socket last took bytes, or when a backlog began: how long it has been stalled. */
-  private volatile long progressNanos = System.nanoTime();
+  private volatile long progressNanos;
 
   private final Set<TopicName> topics = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
@@ -61,6 +63,15 @@ public abstract class Outbound {
   }
 
   protected Outbound(long limit, Identity who, ProxyMetrics metrics) {
+    this(limit, who, metrics, System::nanoTime);
+  }
+
+  /**
+   * @param nanoTime what stalls are measured with: {@link System#nanoTime()} but in tests
+   */
+  Outbound(long limit, Identity who, ProxyMetrics metrics, LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
+    this.progressNanos = nanoTime.getAsLong();
     this.limit = limit;
     this.who = who;
     this.delivered = metrics.meter(ProxyMetrics.DELIVERED, who.transport().label());
@@ -126,19 +137,19 @@ public abstract class Outbound {
       return;
     }
     if (pendingBytes.getAndAdd(size) == 0) {
-      progressNanos = System.nanoTime(); // a backlog begins: it has stalled from now on, if ever
+      progressNanos = nanoTime.getAsLong(); // a backlog begins: it has stalled from now on, if ever
     }
     write.run();
   }
 
   private boolean stalled() {
-    return System.nanoTime() - progressNanos > STALL_NANOS;
+    return nanoTime.getAsLong() - progressNanos > STALL_NANOS;
   }
 
   private Runnable written(long size) {
     return () -> {
       pendingBytes.addAndGet(-size);
-      progressNanos = System.nanoTime();
+      progressNanos = nanoTime.getAsLong();
     };
   }
 

@@ -12,6 +12,7 @@ import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
+import io.pulsarproxy.testing.TestClock;
 import io.pulsarproxy.testing.WsClient;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,9 @@ abstract class DeliveryContract {
   private final List<WsClient> sockets = new ArrayList<>();
 
   protected abstract DropwizardAppExtension<PulsarProxyConfiguration> app();
+
+  /** The proxy's clock: moving it forward expires messages without waiting. */
+  protected abstract TestClock clock();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -161,7 +165,7 @@ abstract class DeliveryContract {
                 }
                 published.incrementAndGet();
                 try {
-                  Thread.sleep(3);
+                  Thread.sleep(3); // pacing: the publishes spread over the disconnects
                 } catch (InterruptedException e) {
                   return;
                 }
@@ -192,7 +196,7 @@ abstract class DeliveryContract {
       expected.add(i);
     }
     assertEquals(expected, seen);
-    Thread.sleep(200);
+    Thread.sleep(200); // a quiet window: nothing more may arrive in it
     assertTrue(ws.drain().stream().noneMatch(f -> "message".equals(f.path("type").asText())));
   }
 
@@ -227,7 +231,7 @@ abstract class DeliveryContract {
     publishSeq(other, 2);
     JsonNode m = ws.messages(1, WAIT).get(0);
     assertEquals(other, m.get("topic").asText());
-    Thread.sleep(200);
+    Thread.sleep(200); // a quiet window: nothing more may arrive in it
     assertTrue(ws.drain().isEmpty());
   }
 
@@ -235,7 +239,7 @@ abstract class DeliveryContract {
   void expiredMessagesAreNotDelivered() throws Exception {
     publish(topic, "{\"payload\":\"old\",\"ttl\":1}");
     publish(topic, "{\"payload\":\"kept\"}");
-    Thread.sleep(1_200);
+    clock().advance(Duration.ofMillis(1_200));
     WsClient ws = connect("topic=" + topic + "&from=earliest");
     assertEquals("kept", ws.messages(1, WAIT).get(0).get("payload").asText());
   }
@@ -327,6 +331,7 @@ abstract class DeliveryContract {
         new Thread(
             () -> {
               try {
+                // The stimulus: the message comes while the poll waits; the answer must follow it.
                 Thread.sleep(500);
               } catch (InterruptedException e) {
                 return;

@@ -3,6 +3,7 @@ package io.pulsarproxy.delivery;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.pulsarproxy.PulsarProxyConfiguration;
 import io.pulsarproxy.testing.TestApps;
+import io.pulsarproxy.testing.TestClock;
 import io.pulsarproxy.testing.ValkeyTestServer;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -10,10 +11,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ValkeyDeliveryTest extends DeliveryContract {
   @RegisterExtension static final ValkeyTestServer VALKEY = new ValkeyTestServer();
 
-  static final DropwizardAppExtension<PulsarProxyConfiguration> APP = TestApps.valkey(VALKEY);
+  static final TestClock CLOCK = TestClock.system();
+  static final DropwizardAppExtension<PulsarProxyConfiguration> APP =
+      TestApps.valkey(VALKEY, CLOCK);
 
   @Override
   protected DropwizardAppExtension<PulsarProxyConfiguration> app() {
     return APP;
+  }
+
+  @Override
+  protected TestClock clock() {
+    return CLOCK;
   }
 }

@@ -1,10 +1,13 @@
 package io.pulsarproxy.testing;
 
+import io.dropwizard.core.Application;
 import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.pulsarproxy.PulsarProxyApplication;
 import io.pulsarproxy.PulsarProxyConfiguration;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,23 +19,45 @@ public final class TestApps {
 
   public static DropwizardAppExtension<PulsarProxyConfiguration> memory(
       ConfigOverride... overrides) {
+    return memory(Clock.systemUTC(), overrides);
+  }
+
+  /** On the memory store, with time the test moves forward ({@link TestClock}). */
+  public static DropwizardAppExtension<PulsarProxyConfiguration> memory(
+      Clock clock, ConfigOverride... overrides) {
     List<ConfigOverride> all =
         new ArrayList<>(List.of(ConfigOverride.config("store.type", "memory")));
     all.addAll(List.of(overrides));
-    return new DropwizardAppExtension<>(
-        PulsarProxyApplication.class, CONFIG, all.toArray(ConfigOverride[]::new));
+    return withClock(clock, CONFIG, all.toArray(ConfigOverride[]::new));
   }
 
   public static DropwizardAppExtension<PulsarProxyConfiguration> valkey(
       ValkeyTestServer valkey, ConfigOverride... overrides) {
+    return valkey(valkey, Clock.systemUTC(), overrides);
+  }
+
+  /** On Valkey, with time the test moves forward (Valkey's own time does not move with it). */
+  public static DropwizardAppExtension<PulsarProxyConfiguration> valkey(
+      ValkeyTestServer valkey, Clock clock, ConfigOverride... overrides) {
     List<ConfigOverride> all =
         new ArrayList<>(
             List.of(
                 ConfigOverride.config("store.type", "valkey"),
                 ConfigOverride.config("store.url", valkey::url)));
     all.addAll(List.of(overrides));
+    return withClock(clock, CONFIG, all.toArray(ConfigOverride[]::new));
+  }
+
+  /** A proxy built with {@code new PulsarProxyApplication(clock)}. */
+  public static DropwizardAppExtension<PulsarProxyConfiguration> withClock(
+      Clock clock, String config, ConfigOverride... overrides) {
     return new DropwizardAppExtension<>(
-        PulsarProxyApplication.class, CONFIG, all.toArray(ConfigOverride[]::new));
+        new DropwizardTestSupport<>(PulsarProxyApplication.class, config, overrides) {
+          @Override
+          public Application<PulsarProxyConfiguration> newApplication() {
+            return new PulsarProxyApplication(clock);
+          }
+        });
   }
 
   /**

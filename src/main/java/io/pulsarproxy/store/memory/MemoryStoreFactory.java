@@ -18,9 +18,15 @@ public class MemoryStoreFactory implements MessageStoreFactory {
   @Override
   public MessageStore build(
       Environment environment, RetentionPolicy retention, Duration dedupWindow) {
+    return build(environment, retention, dedupWindow, Clock.systemUTC());
+  }
+
+  @Override
+  public MessageStore build(
+      Environment environment, RetentionPolicy retention, Duration dedupWindow, Clock clock) {
     LOG.warn(
         "Using the in-memory store: messages are lost on restart and not shared between"
             + " instances. Set VALKEY_URL (or store.type: valkey) for durable storage.");
-    return new MemoryMessageStore(Clock.systemUTC(), retention, dedupWindow);
+    return new MemoryMessageStore(clock, retention, dedupWindow);
   }
 }

@@ -5,6 +5,7 @@ import io.dropwizard.core.setup.Environment;
 import io.pulsarproxy.core.RetentionPolicy;
 import io.pulsarproxy.store.MessageStore;
 import io.pulsarproxy.store.memory.MemoryStoreFactory;
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -17,9 +18,15 @@ public class AutoStoreFactory extends ValkeyStoreFactory {
   @Override
   public MessageStore build(
       Environment environment, RetentionPolicy retention, Duration dedupWindow) {
+    return build(environment, retention, dedupWindow, Clock.systemUTC());
+  }
+
+  @Override
+  public MessageStore build(
+      Environment environment, RetentionPolicy retention, Duration dedupWindow, Clock clock) {
     // Sentinel and cluster modes name their servers elsewhere than in url.
     return getUrl().isEmpty() && getMode() == Mode.STANDALONE
-        ? new MemoryStoreFactory().build(environment, retention, dedupWindow)
+        ? new MemoryStoreFactory().build(environment, retention, dedupWindow, clock)
         : super.build(environment, retention, dedupWindow);
   }
 }
