@@ -1,6 +1,8 @@
 package io.pulsarproxy.delivery;
 
 import static io.pulsarproxy.testing.Http.PUBLISHER;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +45,10 @@ class DeliveryLimitsTest {
           ConfigOverride.config("delivery.maxFrameSize", "1KiB"),
           ConfigOverride.config("delivery.outboundQueue", "64KiB"),
           ConfigOverride.config("delivery.idleTimeout", "2s"),
-          ConfigOverride.config("delivery.pingInterval", "500ms"));
+          ConfigOverride.config("delivery.pingInterval", "500ms"),
+          // An event stream the client closed ends at the next keep-alive; at the default 15 s
+          // the stop at the end of the class waited for it.
+          ConfigOverride.config("delivery.sseKeepAlive", "200ms"));
 
   private WebSocketClient client;
   private final List<WsClient> sockets = new ArrayList<>();
@@ -75,12 +81,12 @@ class DeliveryLimitsTest {
     return ((Number) gauge.getValue()).intValue();
   }
 
-  private static void awaitConnections(int expected) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (connections() != expected && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertEquals(expected, connections(), "open WebSocket connections");
+  private static void awaitConnections(int expected) {
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () -> assertThat(connections()).as("open WebSocket connections").isEqualTo(expected));
   }
 
   @Test
@@ -123,7 +129,7 @@ class DeliveryLimitsTest {
   void serverPingsKeepAnIdleConnectionOpen() throws Exception {
     WsClient ws = connect("topic=" + topic);
     ws.nextOfType("subscribed", WAIT);
-    Thread.sleep(3_000); // longer than the 2 s idle timeout
+    Thread.sleep(3_000); // the stimulus: longer than the 2 s idle timeout, during which pings go
     assertTrue(ws.isOpen());
     http.postJson("/api/v1/topics/" + topic + "/messages", PUBLISHER, "{\"payload\":1}");
     assertEquals(1, ws.messages(1, WAIT).get(0).get("payload").asInt());
@@ -227,17 +233,25 @@ class DeliveryLimitsTest {
     assertEquals(200, stream.statusCode());
     java.util.concurrent.atomic.AtomicInteger received =
         new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
     Thread reader =
         new Thread(
             () ->
                 new java.io.BufferedReader(
                         new java.io.InputStreamReader(stream.body(), StandardCharsets.UTF_8))
                     .lines()
-                    .filter(line -> line.startsWith("event:") && line.contains("message"))
-                    .forEach(line -> received.incrementAndGet()));
+                    .filter(line -> line.startsWith("event:"))
+                    .forEach(
+                        line -> {
+                          if (line.contains("subscribed")) {
+                            subscribed.countDown();
+                          } else if (line.contains("message")) {
+                            received.incrementAndGet();
+                          }
+                        }));
     reader.setDaemon(true);
     reader.start();
-    Thread.sleep(300); // subscribed
+    assertTrue(subscribed.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "subscribed");
     String payload = "\"" + "b".repeat(8000) + "\"";
     StringBuilder batch = new StringBuilder("{\"messages\":[");
     for (int j = 0; j < 20; j++) {
@@ -248,12 +262,12 @@ class DeliveryLimitsTest {
         201,
         http.postJson("/api/v1/topics/" + topic + "/messages/batch", PUBLISHER, batch.toString())
             .status());
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (received.get() < 20 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
     try {
-      assertEquals(20, received.get(), "messages received before the stream ended");
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(20))
+          .untilAsserted(
+              () -> assertEquals(20, received.get(), "messages received before the stream ended"));
     } finally {
       stream.body().close();
     }
