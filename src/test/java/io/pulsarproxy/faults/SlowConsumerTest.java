@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -70,7 +71,10 @@ class SlowConsumerTest {
           VALKEY,
           ConfigOverride.config("delivery.outboundQueue", "128KiB"),
           // The hot tier is bounded on its own; kept small so that the heap shows backlogs.
-          ConfigOverride.config("delivery.hotMaxSize", "2MiB"));
+          ConfigOverride.config("delivery.hotMaxSize", "2MiB"),
+          // Closed event streams end at the next keep-alive; at the default 15 s the stop after
+          // the class waited for them.
+          ConfigOverride.config("delivery.sseKeepAlive", "1s"));
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -99,13 +103,15 @@ class SlowConsumerTest {
       }
       AppProbes.awaitGauge(APP, "pulsar.connections.websocket", 4, Duration.ofSeconds(10));
       AppProbes.awaitGauge(APP, "pulsar.connections.sse", 2, Duration.ofSeconds(10));
-      Thread.sleep(500); // the event streams subscribe just after they are counted
+      for (Healthy h : healthy) {
+        h.awaitSubscribed(Duration.ofSeconds(10));
+      }
       Producer producer = new Producer(new Http(port), topic);
       producer.start();
 
       Thread.sleep(2_000); // warm-up, not measured
       healthy.forEach(Healthy::resetLatencies);
-      Thread.sleep(BASELINE.toMillis());
+      Thread.sleep(BASELINE.toMillis()); // the measured window without bad clients
       long[] baseline = p99s(healthy);
       long heapBefore = AppProbes.heapAfterGc();
       long closesBefore = slowConsumerCloses();
@@ -129,7 +135,7 @@ class SlowConsumerTest {
         Thread.sleep(100);
       }
       long cutAfterMillis = (System.nanoTime() - badStart) / 1_000_000;
-      Thread.sleep(3_000);
+      Thread.sleep(3_000); // the healthy ones are measured a little after the cut, too
       long[] during = p99s(healthy);
       long closes = slowConsumerCloses() - closesBefore;
       AppProbes.awaitGauge(APP, "pulsar.connections.websocket", 4, Duration.ofSeconds(10));
@@ -252,6 +258,7 @@ class SlowConsumerTest {
     final String name;
     final boolean sse;
     final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch subscribed = new CountDownLatch(1);
     private final List<Long> latencies = new ArrayList<>();
     private int nextSeq;
     private Session session;
@@ -291,7 +298,9 @@ class SlowConsumerTest {
                     new BufferedReader(new InputStreamReader(h.body, StandardCharsets.UTF_8))) {
                   String line;
                   while ((line = lines.readLine()) != null) {
-                    if (line.startsWith("data:") && line.contains("\"type\":\"message\"")) {
+                    if (line.startsWith("event:") && line.contains("subscribed")) {
+                      h.subscribed.countDown();
+                    } else if (line.startsWith("data:") && line.contains("\"type\":\"message\"")) {
                       h.onWebSocketText(line.substring(5).trim());
                     }
                   }
@@ -310,6 +319,9 @@ class SlowConsumerTest {
       long now = System.nanoTime();
       try {
         JsonNode frame = JSON.readTree(text);
+        if ("subscribed".equals(frame.path("type").asText())) {
+          subscribed.countDown();
+        }
         if (!"message".equals(frame.path("type").asText())) {
           return;
         }
@@ -326,6 +338,10 @@ class SlowConsumerTest {
       } catch (IOException e) {
         errors.add("invalid frame " + text);
       }
+    }
+
+    void awaitSubscribed(Duration within) throws InterruptedException {
+      assertTrue(subscribed.await(within.toMillis(), TimeUnit.MILLISECONDS), name + " subscribed");
     }
 
     synchronized void resetLatencies() {
@@ -375,7 +391,7 @@ class SlowConsumerTest {
                   try {
                     InputStream in = socket.getInputStream();
                     while (in.read(chunk) >= 0) {
-                      Thread.sleep(100);
+                      Thread.sleep(100); // the slow reader: a tenth of its rate each 100 ms
                     }
                   } catch (IOException | InterruptedException e) {
                     // cut off
