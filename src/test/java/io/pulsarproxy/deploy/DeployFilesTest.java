@@ -1,6 +1,7 @@
 package io.pulsarproxy.deploy;
 
 import static io.pulsarproxy.testing.Http.PUBLISHER;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -18,6 +19,7 @@ import io.pulsarproxy.testing.Http;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -45,15 +47,33 @@ class DeployFilesTest {
   private static String scrape;
 
   @BeforeAll
-  static void scrapeAfterSomeTraffic() throws InterruptedException {
+  static void scrapeAfterSomeTraffic() {
     Http http = new Http(APP.getLocalPort());
     http.postJson("/api/v1/topics/deploy.check/messages", PUBLISHER, "{\"payload\":1}");
     http.postJson("/api/v1/topics/deploy.check/messages", PUBLISHER, "{}");
     // A consumer group served here: its lag and pending gauges exist from then on.
     http.postJson(
         "/api/v1/topics/deploy.check/groups/g/fetch", PUBLISHER, "{\"consumer\":\"c\",\"wait\":0}");
-    Thread.sleep(1_200); // a probe round trip or two
-    scrape = new Http(APP.getAdminPort()).get("/prometheus", null).body();
+    Http admin = new Http(APP.getAdminPort());
+    // After two delivery-probe round trips, so that the probe's series carry samples, and once the
+    // group's series are there.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              scrape = admin.get("/prometheus", null).body();
+              return probeRoundTrips(scrape) >= 2 && scrape.contains("pulsar_group_lag");
+            });
+  }
+
+  private static double probeRoundTrips(String scrape) {
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith("pulsar_probe_latency") && line.contains("_count")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
   }
 
   private static Set<String> exported() {
