@@ -1,6 +1,7 @@
 package io.pulsarproxy.delivery;
 
 import static io.pulsarproxy.testing.Http.PUBLISHER;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,6 +122,8 @@ class FanOutTest {
     String streamKey = "pp:{" + topic + "}:stream";
     java.util.concurrent.atomic.AtomicReference<redis.clients.jedis.Jedis> monitor =
         new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean monitoring =
+        new java.util.concurrent.atomic.AtomicBoolean();
     Thread watcher =
         new Thread(
             () -> {
@@ -131,6 +134,7 @@ class FanOutTest {
                     new redis.clients.jedis.JedisMonitor() {
                       @Override
                       public void onCommand(String command) {
+                        monitoring.set(true);
                         if (command.contains("\"XREAD\"") && command.contains(streamKey)) {
                           xreadKeyCounts.add(command.split("\"pp:\\{").length - 1);
                         }
@@ -142,7 +146,17 @@ class FanOutTest {
             });
     watcher.setDaemon(true);
     watcher.start();
-    Thread.sleep(300);
+    // MONITOR is on once it shows a command (the follower's reads, or this PING).
+    try (RedisClient redis = RedisClient.create(VALKEY.url())) {
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                redis.ping();
+                return monitoring.get();
+              });
+    }
     // Twelve appends: the periodic full read (once a second) may pick up one of them first.
     for (int i = 0; i < 12; i++) {
       publishBatch(A, topic, i, 1);
