@@ -2,6 +2,7 @@ package io.pulsarproxy.delivery;
 
 import static io.pulsarproxy.testing.Http.LIMITED;
 import static io.pulsarproxy.testing.Http.PUBLISHER;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,13 +96,13 @@ abstract class TokenConnectionCapContract {
     return ((Number) g.getValue()).intValue();
   }
 
-  private void awaitHeld(String secret, int expected) throws InterruptedException {
+  private void awaitHeld(String secret, int expected) {
     String name = secret.equals(LIMITED) ? "limited" : "publisher";
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (held(name) != expected && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertEquals(expected, held(name), "connections held by token " + name);
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () -> assertEquals(expected, held(name), "connections held by token " + name));
   }
 
   /** A WebSocket upgrade over a raw socket, to read the refusal's headers and JSON body. */

@@ -1,5 +1,6 @@
 package io.pulsarproxy.faults;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -226,18 +227,19 @@ class ClusterModeTest {
             .status();
     assertEquals(200, status);
     assertTrue(announced.await(10, TimeUnit.SECONDS), "announced on every node");
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    long seen = -1;
-    while (System.nanoTime() < deadline && seen != 42) {
-      seen =
-          new Http(B.getLocalPort())
-              .get("/api/v1/topics/" + topic, Http.PUBLISHER)
-              .json()
-              .get("retention")
-              .get("max_length")
-              .asLong();
-      Thread.sleep(50);
-    }
-    assertEquals(42, seen, "B applies A's change, announced by a PUBLISH in the cluster");
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(50))
+        .untilAsserted(
+            () ->
+                assertEquals(
+                    42,
+                    new Http(B.getLocalPort())
+                        .get("/api/v1/topics/" + topic, Http.PUBLISHER)
+                        .json()
+                        .get("retention")
+                        .get("max_length")
+                        .asLong(),
+                    "B applies A's change, announced by a PUBLISH in the cluster"));
   }
 }

@@ -1,6 +1,7 @@
 package io.pulsarproxy.faults;
 
 import static io.pulsarproxy.testing.Http.PUBLISHER;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
@@ -10,6 +11,7 @@ import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
 import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -37,18 +39,20 @@ class ValkeyRestartTest {
     return ids;
   }
 
-  static Set<String> stored(Http http, String topic) throws InterruptedException {
-    long deadline = System.nanoTime() + 15_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      Reply r = http.get("/api/v1/topics/" + topic + "/messages?limit=1000&wait=0", PUBLISHER);
-      if (r.status() == 200) {
-        Set<String> ids = new HashSet<>();
-        r.json().get("messages").forEach(m -> ids.add(m.get("id").asText()));
-        return ids;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the store never came back");
+  static Set<String> stored(Http http, String topic) {
+    Reply r =
+        await()
+            .alias("the store never came back")
+            .atMost(Duration.ofSeconds(15))
+            .pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(100))
+            .until(
+                () ->
+                    http.get("/api/v1/topics/" + topic + "/messages?limit=1000&wait=0", PUBLISHER),
+                reply -> reply.status() == 200);
+    Set<String> ids = new HashSet<>();
+    r.json().get("messages").forEach(m -> ids.add(m.get("id").asText()));
+    return ids;
   }
 
   @Nested

@@ -1,9 +1,9 @@
 package io.pulsarproxy.store;
 
 import static io.pulsarproxy.testing.Http.PUBLISHER;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -196,22 +196,13 @@ class ValkeyStoreTest {
     assertEquals(1, copies, stored.toString());
   }
 
+  /**
+   * Publishes until the answer is something else than 503 (the store is back), as a client would.
+   */
   private Reply awaitPublish(String body, Duration within) {
-    long deadline = System.nanoTime() + within.toNanos();
-    Reply last = null;
-    while (System.nanoTime() < deadline) {
-      last = publish(body);
-      if (last.status() != 503) {
-        return last;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    assertNotNull(last);
-    return last;
+    return await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> publish(body), r -> r.status() != 503);
   }
 }

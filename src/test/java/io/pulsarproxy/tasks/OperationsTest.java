@@ -1,6 +1,7 @@
 package io.pulsarproxy.tasks;
 
 import static io.pulsarproxy.testing.Http.PUBLISHER;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,8 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.junit.jupiter.api.AfterEach;
@@ -97,6 +98,7 @@ class OperationsTest {
     }
     int total = 200;
     AtomicBoolean failed = new AtomicBoolean();
+    AtomicInteger published = new AtomicInteger();
     Http publisherHttp = new Http(B.getLocalPort());
     Thread publisher =
         new Thread(
@@ -108,15 +110,17 @@ class OperationsTest {
                         PUBLISHER,
                         "{\"payload\":{\"seq\":" + i + "}}");
                 failed.compareAndSet(false, r.status() != 201);
+                published.incrementAndGet();
                 try {
-                  Thread.sleep(10);
+                  Thread.sleep(10); // pacing: the drain happens in the middle of the publishing
                 } catch (InterruptedException e) {
                   return;
                 }
               }
             });
     publisher.start();
-    Thread.sleep(300);
+    // Drain once publishing is under way.
+    await().atMost(WAIT).until(() -> published.get() >= 20);
 
     Reply drained = task(A, "drain", "window=1s");
     assertEquals(200, drained.status(), drained.toString());
@@ -176,38 +180,42 @@ class OperationsTest {
     } finally {
       VALKEY.start();
     }
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (ready(A).status() != 200 && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertEquals(200, ready(A).status(), ready(A).toString());
+    awaitReady(A);
+  }
+
+  private static void awaitReady(DropwizardAppExtension<PulsarProxyConfiguration> app) {
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(
+            () -> {
+              Reply r = ready(app);
+              assertEquals(200, r.status(), r.toString());
+            });
   }
 
   @Test
   void readinessTurnsRedWhileTheFollowerIsStuck() throws Exception {
     WsClient ws = subscribe(A, "topic=" + topic); // so that A follows something
     ws.nextOfType("subscribed", WAIT);
-    boolean sawStuck = false;
     try (RedisClient redis = RedisClient.create(VALKEY.url())) {
       // The store answers PING and XADD, but every follower read fails: a stuck follower.
       acl(redis, "-xread");
       try {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
-        while (System.nanoTime() < end && !sawStuck) {
-          Reply r = ready(A);
-          sawStuck = r.status() == 503 && r.body().contains("follower stuck");
-          Thread.sleep(100);
-        }
+        await()
+            .alias("readiness named the stuck follower")
+            .atMost(Duration.ofSeconds(12))
+            .pollInterval(Duration.ofMillis(100))
+            .until(
+                () -> {
+                  Reply r = ready(A);
+                  return r.status() == 503 && r.body().contains("follower stuck");
+                });
       } finally {
         acl(redis, "+xread");
       }
     }
-    assertTrue(sawStuck, "readiness named the stuck follower");
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (ready(A).status() != 200 && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertEquals(200, ready(A).status(), ready(A).toString());
+    awaitReady(A);
   }
 
   private static void acl(RedisClient redis, String rule) {
@@ -222,22 +230,20 @@ class OperationsTest {
     Reply set = task(A, "retention", "topic=" + topic + "&max_length=42&hot_window=1m");
     assertEquals(200, set.status(), set.toString());
     assertEquals(42, set.json().get("topic_effective").get("max_length").asLong());
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    long seen = -1;
-    while (System.nanoTime() < deadline) {
-      seen =
-          new Http(B.getLocalPort())
-              .get("/api/v1/topics/" + topic, PUBLISHER)
-              .json()
-              .get("retention")
-              .get("max_length")
-              .asLong();
-      if (seen == 42) {
-        break;
-      }
-      Thread.sleep(50);
-    }
-    assertEquals(42, seen, "B applies A's change");
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(50))
+        .untilAsserted(
+            () ->
+                assertEquals(
+                    42,
+                    new Http(B.getLocalPort())
+                        .get("/api/v1/topics/" + topic, PUBLISHER)
+                        .json()
+                        .get("retention")
+                        .get("max_length")
+                        .asLong(),
+                    "B applies A's change"));
     JsonNode onB = task(B, "retention", "topic=" + topic).json();
     assertEquals(42, onB.get("overrides").get(topic).get("max_length").asLong());
     assertEquals("60s", onB.get("overrides").get(topic).get("hot_window").asText());

@@ -1,5 +1,6 @@
 package io.pulsarproxy.tasks;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,9 +40,13 @@ class ShutdownTest {
 
       long start = System.nanoTime();
       proxy.process().destroy(); // SIGTERM
-      // Not ready at once: 503, or no longer accepting connections at all.
-      Thread.sleep(300);
-      assertTrue(notReady(http), "readiness turned red after SIGTERM");
+      // Not ready at once (well within the 1 s readiness delay): 503, or no longer accepting
+      // connections at all.
+      await()
+          .alias("readiness turned red after SIGTERM")
+          .atMost(Duration.ofMillis(500))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> notReady(http));
 
       for (WsClient ws : subscribers) {
         JsonNode hint = ws.nextOfType("reconnect", Duration.ofSeconds(10));

@@ -1,5 +1,6 @@
 package io.pulsarproxy.testing;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.codahale.metrics.Gauge;
@@ -18,20 +19,18 @@ public final class AppProbes {
 
   /** Waits up to {@code within} for a gauge to read {@code expected}, then asserts it does. */
   public static void awaitGauge(
-      DropwizardAppExtension<?> app, String name, int expected, Duration within)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (gauge(app, name) != expected && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertEquals(expected, gauge(app, name), name);
+      DropwizardAppExtension<?> app, String name, int expected, Duration within) {
+    await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(() -> assertEquals(expected, gauge(app, name), name));
   }
 
   /** Heap in use after a few collections: a baseline to compare against, not an exact size. */
   public static long heapAfterGc() throws InterruptedException {
     for (int i = 0; i < 3; i++) {
       System.gc();
-      Thread.sleep(200);
+      Thread.sleep(200); // time for reference processing and cleaners after the collection
     }
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }

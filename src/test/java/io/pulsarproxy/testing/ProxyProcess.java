@@ -1,13 +1,17 @@
 package io.pulsarproxy.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A proxy in a process of its own, started from the test classpath with the shipped config.yml, so
@@ -67,21 +71,25 @@ public final class ProxyProcess implements AutoCloseable {
   /** Waits until {@code /health/ready} answers 200. */
   public ProxyProcess awaitReady() throws Exception {
     Http http = new Http(port);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new AssertionError("the proxy exited: " + log());
-      }
-      try {
-        if (http.get("/health/ready", null).status() == 200) {
-          return this;
-        }
-      } catch (UncheckedIOException e) {
-        // not listening yet
-      }
-      Thread.sleep(200);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                if (!process.isAlive()) {
+                  throw new AssertionError("the proxy exited: " + log());
+                }
+                try {
+                  return http.get("/health/ready", null).status() == 200;
+                } catch (UncheckedIOException e) {
+                  return false; // not listening yet
+                }
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("the proxy never became ready: " + log(), e);
     }
-    throw new AssertionError("the proxy never became ready: " + log());
+    return this;
   }
 
   /** SIGKILL: no shutdown hook runs, connections drop without a close frame. */

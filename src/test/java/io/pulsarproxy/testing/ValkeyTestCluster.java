@@ -1,5 +1,7 @@
 package io.pulsarproxy.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -173,53 +175,48 @@ public final class ValkeyTestCluster implements AfterAllCallback, AutoCloseable 
   }
 
   private void awaitAllKnown() {
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     int expected = all().size();
-    while (System.nanoTime() < deadline) {
-      boolean ok = true;
-      for (ValkeyTestServer s : all()) {
-        try (Jedis j = jedis(s)) {
-          long known = j.clusterNodes().lines().filter(l -> !l.contains("handshake")).count();
-          ok &= known == expected;
-        }
-      }
-      if (ok) {
-        return;
-      }
-      sleep(100);
-    }
-    throw new IllegalStateException("cluster nodes never met");
+    await()
+        .alias("cluster nodes never met")
+        .atMost(READY_TIMEOUT)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              boolean ok = true;
+              for (ValkeyTestServer s : all()) {
+                try (Jedis j = jedis(s)) {
+                  long known =
+                      j.clusterNodes().lines().filter(l -> !l.contains("handshake")).count();
+                  ok &= known == expected;
+                }
+              }
+              return ok;
+            });
   }
 
   private void awaitOk() {
-    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      boolean ok = true;
-      for (ValkeyTestServer s : all()) {
-        try (Jedis j = jedis(s)) {
-          ok &= j.clusterInfo().contains("cluster_state:ok");
-          ok &= j.clusterInfo().contains("cluster_slots_assigned:" + SLOTS);
-        }
-      }
-      for (ValkeyTestServer r : replicas) {
-        try (Jedis j = jedis(r)) {
-          ok &= j.info("replication").contains("master_link_status:up");
-        }
-      }
-      if (ok) {
-        return;
-      }
-      sleep(100);
-    }
-    throw new IllegalStateException("cluster never became ok");
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    await()
+        .alias("cluster never became ok")
+        .atMost(READY_TIMEOUT)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              boolean ok = true;
+              for (ValkeyTestServer s : all()) {
+                try (Jedis j = jedis(s)) {
+                  ok &= j.clusterInfo().contains("cluster_state:ok");
+                  ok &= j.clusterInfo().contains("cluster_slots_assigned:" + SLOTS);
+                }
+              }
+              for (ValkeyTestServer r : replicas) {
+                try (Jedis j = jedis(r)) {
+                  ok &= j.info("replication").contains("master_link_status:up");
+                }
+              }
+              return ok;
+            });
   }
 
   @Override

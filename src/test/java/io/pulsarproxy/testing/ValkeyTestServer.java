@@ -1,5 +1,7 @@
 package io.pulsarproxy.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -171,34 +173,34 @@ public final class ValkeyTestServer implements AfterAllCallback, AutoCloseable {
   }
 
   private void awaitPing() {
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            binary + " exited at start; see " + dir.resolve("server.log"));
-      }
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        socket.setSoTimeout(500);
-        OutputStream out = socket.getOutputStream();
-        out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        byte[] reply = new byte[7];
-        int n = socket.getInputStream().read(reply);
-        if (n > 0 && new String(reply, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG")) {
-          return;
-        }
-      } catch (IOException e) {
-        // not up yet
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    await()
+        .alias(binary + " did not answer PING on port " + port)
+        .atMost(START_TIMEOUT)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new IllegalStateException(
+                    binary + " exited at start; see " + dir.resolve("server.log"));
+              }
+              return answersPing();
+            });
+  }
+
+  private boolean answersPing() {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      socket.setSoTimeout(500);
+      OutputStream out = socket.getOutputStream();
+      out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      byte[] reply = new byte[7];
+      int n = socket.getInputStream().read(reply);
+      return n > 0 && new String(reply, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+    } catch (IOException e) {
+      return false; // not up yet
     }
-    throw new IllegalStateException(binary + " did not answer PING on port " + port);
   }
 
   private static String findBinary() {
