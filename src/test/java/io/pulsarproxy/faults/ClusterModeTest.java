@@ -103,7 +103,10 @@ class ClusterModeTest {
         producers.add(
             checker.publish(topic, count, Duration.ofMillis(10), seq -> seq % 2 == 0 ? a : b));
       }
-      DeliveryChecker.sleep(Duration.ofMillis(700));
+      // Migrate once publishing to every topic is under way.
+      await()
+          .atMost(WAIT)
+          .until(() -> topics.stream().allMatch(t -> checker.acked(t).size() >= 20));
 
       // Move the slot of one topic of each master to the next master, one after the other.
       List<ValkeyTestServer> masters = CLUSTER.masters();
@@ -113,7 +116,7 @@ class ClusterModeTest {
         int slot = ValkeyTestCluster.slotOfTopic(byMaster.get(from).get(0));
         CLUSTER.migrateSlot(slot, from, to);
         assertEquals(to, CLUSTER.ownerOf(slot), "slot " + slot + " moved");
-        DeliveryChecker.sleep(Duration.ofMillis(300));
+        DeliveryChecker.sleep(Duration.ofMillis(300)); // the stimulus: migrations spread out
       }
       for (Thread t : producers) {
         t.join(120_000);

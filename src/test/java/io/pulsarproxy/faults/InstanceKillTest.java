@@ -1,5 +1,6 @@
 package io.pulsarproxy.faults;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,6 +48,7 @@ class InstanceKillTest {
       }
       int total = 300;
       AtomicBoolean failed = new AtomicBoolean();
+      AtomicInteger published = new AtomicInteger();
       Http publisherHttp = new Http(survivor.port());
       Thread producer =
           new Thread(
@@ -57,15 +60,17 @@ class InstanceKillTest {
                           "pp-dev-token",
                           "{\"payload\":{\"seq\":" + seq + "}}");
                   failed.compareAndSet(false, r.status() != 201);
+                  published.incrementAndGet();
                   try {
-                    Thread.sleep(10);
+                    Thread.sleep(10); // pacing: publishing spans the kill
                   } catch (InterruptedException e) {
                     return;
                   }
                 }
               });
       producer.start();
-      Thread.sleep(1_000);
+      // Kill once publishing is under way.
+      await().atMost(Duration.ofSeconds(30)).until(() -> published.get() >= 50);
       doomed.kill();
 
       for (WsClient ws : subscribers) {

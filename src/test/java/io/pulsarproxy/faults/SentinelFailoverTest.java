@@ -1,5 +1,6 @@
 package io.pulsarproxy.faults;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import io.pulsarproxy.testing.DeliveryChecker;
 import io.pulsarproxy.testing.FaultSuite;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.ValkeyTestServer;
+import io.pulsarproxy.testing.Waits;
 import io.pulsarproxy.testing.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,19 +113,13 @@ class SentinelFailoverTest {
       int count = 400;
       Thread producer = checker.publish(topic, count, Duration.ofMillis(10), seq -> http);
       // Kill once publishing is under way (a loaded machine may take a while to get there).
-      long warm = System.nanoTime() + WAIT.toNanos();
-      while (checker.acked(topic).size() < 30 && System.nanoTime() < warm) {
-        Thread.sleep(50);
-      }
+      Waits.within(WAIT, Duration.ofMillis(50), () -> checker.acked(topic).size() >= 30);
       int ackedBeforeKill = checker.acked(topic).size();
       MASTER.kill();
       // Once the replica is promoted, bring the old master back, as its supervisor would: the
       // sentinels turn it into a replica of the new master. Until then the new master has no
       // replica, and with replicaAcks 1 appends answer 503 rather than risk a loss.
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (currentMasterPort() != REPLICA.port() && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
+      Waits.within(WAIT, Duration.ofMillis(100), () -> currentMasterPort() == REPLICA.port());
       MASTER.start();
       producer.join(180_000);
 
@@ -152,22 +148,23 @@ class SentinelFailoverTest {
   }
 
   /** Sentinels learn of the replica from the master's INFO; a failover needs them to know it. */
-  private static void awaitReplicaKnown() throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      boolean all = true;
-      for (ValkeyTestServer s : List.of(SENTINEL_1, SENTINEL_2, SENTINEL_3)) {
-        try (Jedis j = new Jedis(new HostAndPort("127.0.0.1", s.port()))) {
-          all &= !j.sentinelReplicas(MASTER_NAME).isEmpty();
-          all &= j.sentinelSentinels(MASTER_NAME).size() == 2;
-        }
-      }
-      if (all) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("the sentinels never saw the replica and each other");
+  private static void awaitReplicaKnown() {
+    await()
+        .alias("the sentinels never saw the replica and each other")
+        .atMost(WAIT)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              boolean all = true;
+              for (ValkeyTestServer s : List.of(SENTINEL_1, SENTINEL_2, SENTINEL_3)) {
+                try (Jedis j = new Jedis(new HostAndPort("127.0.0.1", s.port()))) {
+                  all &= !j.sentinelReplicas(MASTER_NAME).isEmpty();
+                  all &= j.sentinelSentinels(MASTER_NAME).size() == 2;
+                }
+              }
+              return all;
+            });
   }
 
   private static int currentMasterPort() {

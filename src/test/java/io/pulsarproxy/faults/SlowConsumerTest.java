@@ -15,6 +15,7 @@ import io.pulsarproxy.testing.FaultSuite;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
+import io.pulsarproxy.testing.Waits;
 import io.pulsarproxy.testing.WsClient;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -130,10 +131,10 @@ class SlowConsumerTest {
       // They are cut once the kernel buffers between (MBs) are full and their backlog passes
       // the limit; the healthy ones are measured all that time and a little after.
       long badStart = System.nanoTime();
-      long deadline = badStart + CUT_OFF_WITHIN.toNanos();
-      while (slowConsumerCloses() - closesBefore < bad.size() && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
+      Waits.within(
+          CUT_OFF_WITHIN,
+          Duration.ofMillis(100),
+          () -> slowConsumerCloses() - closesBefore >= bad.size());
       long cutAfterMillis = (System.nanoTime() - badStart) / 1_000_000;
       Thread.sleep(3_000); // the healthy ones are measured a little after the cut, too
       long[] during = p99s(healthy);

@@ -1,6 +1,7 @@
 package io.pulsarproxy.faults;
 
 import static io.pulsarproxy.testing.Http.PUBLISHER;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
 import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
+import io.pulsarproxy.testing.Waits;
 import io.pulsarproxy.testing.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,29 +88,29 @@ class StoreOutageTest {
                   }
                   refusals.incrementAndGet();
                   slowest503.accumulateAndGet(took, Math::max);
-                  sleep(50);
+                  sleep(50); // a client's pause before it retries
                 }
-                sleep(20);
+                sleep(20); // pacing: publishing spans the outage
               }
             });
     producer.start();
-    sleep(1_500);
+    // The outage begins once publishing is under way.
+    await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.get() >= 50);
 
     VALKEY.stop();
-    long deadline = System.nanoTime() + 4_000_000_000L;
-    boolean red = false;
-    while (!red && System.nanoTime() < deadline) {
-      red = http.get("/health/ready", null).status() == 503;
-      sleep(100);
-    }
+    boolean red =
+        Waits.within(
+            Duration.ofSeconds(4),
+            Duration.ofMillis(100),
+            () -> http.get("/health/ready", null).status() == 503);
     assertTrue(red, "readiness turned red while the store was down");
-    sleep(5_000 - 100);
+    sleep(5_000); // the fault: the store stays down 5 s from there
     VALKEY.start();
-    deadline = System.nanoTime() + 15_000_000_000L;
-    while (http.get("/health/ready", null).status() != 200 && System.nanoTime() < deadline) {
-      sleep(100);
-    }
-    assertEquals(200, http.get("/health/ready", null).status(), "ready again");
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(
+            () -> assertEquals(200, http.get("/health/ready", null).status(), "ready again"));
 
     producer.join(60_000);
     assertEquals(total, acknowledged.get());

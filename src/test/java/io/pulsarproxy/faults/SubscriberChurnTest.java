@@ -16,6 +16,7 @@ import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.Http.Reply;
 import io.pulsarproxy.testing.TestApps;
 import io.pulsarproxy.testing.ValkeyTestServer;
+import io.pulsarproxy.testing.Waits;
 import io.pulsarproxy.testing.WsClient;
 import java.io.IOException;
 import java.net.URI;
@@ -164,12 +165,14 @@ class SubscriberChurnTest {
     for (Client c : clients) {
       c.finalSession();
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     List<Client> behind = new ArrayList<>(clients);
-    while (!behind.isEmpty() && System.nanoTime() < deadline) {
-      behind.removeIf(c -> c.received() >= total);
-      Thread.sleep(50);
-    }
+    Waits.within(
+        Duration.ofSeconds(30),
+        Duration.ofMillis(50),
+        () -> {
+          behind.removeIf(c -> c.received() >= total);
+          return behind.isEmpty();
+        });
     for (Client c : clients) {
       c.endCurrent();
     }

@@ -36,7 +36,7 @@ class SlowBodyTest {
       String answer = "";
       try {
         for (int i = 0; i < 30 && socket.getInputStream().available() == 0; i++) {
-          Thread.sleep(200);
+          Thread.sleep(200); // the stimulus: a body trickled at 5 bytes a second
           out.write('x'); // 5 bytes a second, far below 1 KiB/s
         }
       } catch (IOException closed) {
