@@ -51,7 +51,7 @@ public final class DeliveryChecker {
                   mine.add(seq);
                 }
                 try {
-                  Thread.sleep(pause.toMillis());
+                  Thread.sleep(pause.toMillis()); // pacing: the pause the caller chose
                 } catch (InterruptedException e) {
                   return;
                 }
