@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.pulsarproxy.PulsarProxyConfiguration;
+import io.pulsarproxy.testing.FaultSuite;
 import io.pulsarproxy.testing.Http;
 import io.pulsarproxy.testing.ProxyProcess;
 import io.pulsarproxy.testing.TestApps;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Consumer groups under faults: a proxy killed mid-way redelivers nothing acked and loses nothing
  * unacked; a Valkey restarted from its AOF keeps every group's position and pending messages.
  */
+@FaultSuite
 class GroupFaultsTest {
   static final String DEV_TOKEN = "pp-dev-token";
 
