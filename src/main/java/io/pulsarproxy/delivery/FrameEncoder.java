@@ -25,19 +25,7 @@ public final class FrameEncoder {
             g -> {
               g.writeStringField("type", "message");
               g.writeStringField("topic", topic.value());
-              g.writeStringField("id", m.id().toString());
-              g.writeStringField("message_id", m.messageId());
-              g.writeStringField("timestamp", Timestamps.iso(m.id().millis()));
-              g.writeFieldName("payload");
-              g.writeRawValue(m.payload());
-              g.writeObjectFieldStart("metadata");
-              for (Map.Entry<String, String> e : m.metadata().entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
-              }
-              g.writeEndObject();
-              if (m.key() != null) {
-                g.writeStringField("key", m.key());
-              }
+              writeMessage(g, m);
             }));
   }
 
@@ -51,21 +39,26 @@ public final class FrameEncoder {
           g.writeStringField("type", "message");
           g.writeStringField("topic", topic.value());
           g.writeStringField("group", group);
-          g.writeStringField("id", m.id().toString());
-          g.writeStringField("message_id", m.messageId());
-          g.writeStringField("timestamp", Timestamps.iso(m.id().millis()));
-          g.writeFieldName("payload");
-          g.writeRawValue(m.payload());
-          g.writeObjectFieldStart("metadata");
-          for (Map.Entry<String, String> e : m.metadata().entrySet()) {
-            g.writeStringField(e.getKey(), e.getValue());
-          }
-          g.writeEndObject();
-          if (m.key() != null) {
-            g.writeStringField("key", m.key());
-          }
+          writeMessage(g, m);
           g.writeNumberField("delivery_count", deliveryCount);
         });
+  }
+
+  /** A message's own fields, after the frame's type, topic (and group). */
+  private static void writeMessage(JsonGenerator g, StoredMessage m) throws IOException {
+    g.writeStringField("id", m.id().toString());
+    g.writeStringField("message_id", m.messageId());
+    g.writeStringField("timestamp", Timestamps.iso(m.id().millis()));
+    g.writeFieldName("payload");
+    g.writeRawValue(m.payload());
+    g.writeObjectFieldStart("metadata");
+    for (Map.Entry<String, String> e : m.metadata().entrySet()) {
+      g.writeStringField(e.getKey(), e.getValue());
+    }
+    g.writeEndObject();
+    if (m.key() != null) {
+      g.writeStringField("key", m.key());
+    }
   }
 
   /** {@code {"type": type, k1: v1, ...}} with string values; a null value is left out. */

@@ -29,35 +29,19 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
  * {@code GET /api/v1/topics/{topic}/events}: a topic as Server-Sent Events, each message with its
  * entry id as the event id, so a reconnecting EventSource resumes through {@code Last-Event-ID}
  * exactly as a WebSocket client does with {@code from}.
+ *
+ * @param live watches the JWT of each stream: a stream ends with a {@code token_expired} event when
+ *     its token expires, with {@code token_revoked} when it is revoked
  */
 @Path("/api/v1")
 @RolesAllowed(PermissionAuthorizer.SUBSCRIBE)
-public class EventStreamResource {
-  private final Delivery delivery;
-  private final Connections connections;
-  private final Executor writers;
-  private final long outboundLimitBytes;
-  private final ProxyMetrics metrics;
-  private final LiveTokens live;
-
-  /**
-   * @param live watches the JWT of each stream: a stream ends with a {@code token_expired} event
-   *     when its token expires, with {@code token_revoked} when it is revoked
-   */
-  public EventStreamResource(
-      Delivery delivery,
-      Connections connections,
-      Executor writers,
-      long outboundLimitBytes,
-      ProxyMetrics metrics,
-      LiveTokens live) {
-    this.delivery = delivery;
-    this.connections = connections;
-    this.writers = writers;
-    this.outboundLimitBytes = outboundLimitBytes;
-    this.metrics = metrics;
-    this.live = live;
-  }
+public record EventStreamResource(
+    Delivery delivery,
+    Connections connections,
+    Executor writers,
+    long outboundLimitBytes,
+    ProxyMetrics metrics,
+    LiveTokens live) {
 
   @GET
   @Path("/topics/{topic}/events")

@@ -17,7 +17,6 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -39,11 +38,8 @@ final class ValkeyRetentionStorage implements RetentionStorage {
   private static final Logger LOG = LoggerFactory.getLogger(ValkeyRetentionStorage.class);
 
   private final UnifiedJedis client;
-  private final Supplier<Jedis> subscriberConnection;
   private final ObjectMapper json;
-  private volatile boolean running;
-  private volatile Jedis subscriber;
-  private final Executor loops;
+  private final ChangeListener listener;
 
   /**
    * @param loops where the listener for changes announced by other instances runs its loop
@@ -54,9 +50,8 @@ final class ValkeyRetentionStorage implements RetentionStorage {
       ObjectMapper json,
       Executor loops) {
     this.client = client;
-    this.subscriberConnection = subscriberConnection;
     this.json = json;
-    this.loops = loops;
+    this.listener = new ChangeListener(subscriberConnection, CHANNEL, loops);
   }
 
   @Override
@@ -103,46 +98,12 @@ final class ValkeyRetentionStorage implements RetentionStorage {
 
   @Override
   public void watch(Runnable onChange) {
-    running = true;
-    loops.execute(
-        () -> {
-          while (running) {
-            try (Jedis connection = subscriberConnection.get()) {
-              subscriber = connection;
-              connection.subscribe(
-                  new JedisPubSub() {
-                    @Override
-                    public void onMessage(String channel, String message) {
-                      onChange.run();
-                    }
-
-                    @Override
-                    public void onSubscribe(String channel, int count) {
-                      onChange.run(); // catch up on what was announced while away
-                    }
-                  },
-                  CHANNEL);
-            } catch (RuntimeException e) {
-              if (running) {
-                LOG.debug("Retention listener reconnecting: {}", e.getMessage());
-                sleep(Duration.ofSeconds(1));
-              }
-            }
-          }
-        });
+    listener.start(onChange);
   }
 
   @Override
   public void close() {
-    running = false;
-    Jedis s = subscriber;
-    if (s != null) {
-      try {
-        s.disconnect();
-      } catch (RuntimeException e) {
-        // closing anyway
-      }
-    }
+    listener.close();
   }
 
   private String encode(RetentionPolicy.Override o) {
@@ -173,14 +134,6 @@ final class ValkeyRetentionStorage implements RetentionStorage {
     } catch (JsonProcessingException e) {
       LOG.warn("Ignoring an unreadable retention override in {}: {}", KEY, e.getOriginalMessage());
       return RetentionPolicy.Override.NONE;
-    }
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

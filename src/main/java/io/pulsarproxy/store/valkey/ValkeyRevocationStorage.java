@@ -3,7 +3,6 @@ package io.pulsarproxy.store.valkey;
 import io.pulsarproxy.auth.Revocations.Entry;
 import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.store.RevocationStorage;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +11,6 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -42,10 +40,7 @@ final class ValkeyRevocationStorage implements RevocationStorage {
   private static final Logger LOG = LoggerFactory.getLogger(ValkeyRevocationStorage.class);
 
   private final UnifiedJedis client;
-  private final Supplier<Jedis> subscriberConnection;
-  private volatile boolean running;
-  private volatile Jedis subscriber;
-  private final Executor loops;
+  private final ChangeListener listener;
 
   /**
    * @param loops where the listener for revocations announced by other instances runs its loop
@@ -53,8 +48,7 @@ final class ValkeyRevocationStorage implements RevocationStorage {
   ValkeyRevocationStorage(
       UnifiedJedis client, Supplier<Jedis> subscriberConnection, Executor loops) {
     this.client = client;
-    this.subscriberConnection = subscriberConnection;
-    this.loops = loops;
+    this.listener = new ChangeListener(subscriberConnection, CHANNEL, loops);
   }
 
   @Override
@@ -91,46 +85,12 @@ final class ValkeyRevocationStorage implements RevocationStorage {
 
   @Override
   public void watch(Runnable onChange) {
-    running = true;
-    loops.execute(
-        () -> {
-          while (running) {
-            try (Jedis connection = subscriberConnection.get()) {
-              subscriber = connection;
-              connection.subscribe(
-                  new JedisPubSub() {
-                    @Override
-                    public void onMessage(String channel, String message) {
-                      onChange.run();
-                    }
-
-                    @Override
-                    public void onSubscribe(String channel, int count) {
-                      onChange.run(); // catch up on what was announced while away
-                    }
-                  },
-                  CHANNEL);
-            } catch (RuntimeException e) {
-              if (running) {
-                LOG.debug("Revocation listener reconnecting: {}", e.getMessage());
-                sleep(Duration.ofSeconds(1));
-              }
-            }
-          }
-        });
+    listener.start(onChange);
   }
 
   @Override
   public void close() {
-    running = false;
-    Jedis s = subscriber;
-    if (s != null) {
-      try {
-        s.disconnect();
-      } catch (RuntimeException e) {
-        // closing anyway
-      }
-    }
+    listener.close();
   }
 
   private static Entry decode(String value) {
@@ -141,14 +101,6 @@ final class ValkeyRevocationStorage implements RevocationStorage {
     } catch (RuntimeException e) {
       LOG.warn("Ignoring an unreadable revocation in {}", KEY);
       return null;
-    }
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }
