@@ -56,6 +56,7 @@ import io.pulsarproxy.tasks.RevocationsTask;
 import io.pulsarproxy.tasks.RevokeTask;
 import io.pulsarproxy.tasks.TrimStreamTask;
 import io.pulsarproxy.tasks.UndrainTask;
+import io.pulsarproxy.web.CorsHandler;
 import io.pulsarproxy.websocket.SubscriberUpgrade;
 import jakarta.servlet.DispatcherType;
 import java.net.InetAddress;
@@ -194,6 +195,10 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
     // everything else on the pool. The request log keeps the publishes the policy asks for.
     environment.getApplicationContext().insertHandler(publish);
     InlinePublishing inline = new InlinePublishing(store.appendsAsynchronously());
+    // CORS above everything on the application port, the inline publishes and errors included.
+    CorsHandler cors =
+        new CorsHandler(
+            config.getDelivery().webSocket().allowedOrigins(), environment.getObjectMapper());
     PublishRequestLog.Policy logPolicy = operations.publishRequestLog();
     environment
         .lifecycle()
@@ -203,6 +208,7 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
               public void lifeCycleStarting(LifeCycle event) {
                 if (event instanceof Server server) {
                   server.insertHandler(inline);
+                  server.insertHandler(cors);
                   if (server.getRequestLog() != null) {
                     server.setRequestLog(new PublishRequestLog(server.getRequestLog(), logPolicy));
                   }
