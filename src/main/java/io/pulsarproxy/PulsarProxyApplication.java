@@ -57,6 +57,7 @@ import io.pulsarproxy.tasks.RevokeTask;
 import io.pulsarproxy.tasks.TrimStreamTask;
 import io.pulsarproxy.tasks.UndrainTask;
 import io.pulsarproxy.web.CorsHandler;
+import io.pulsarproxy.web.WebResources;
 import io.pulsarproxy.websocket.SubscriberUpgrade;
 import jakarta.servlet.DispatcherType;
 import java.net.InetAddress;
@@ -215,6 +216,10 @@ public class PulsarProxyApplication extends Application<PulsarProxyConfiguration
                 }
               }
             });
+    // The API description, Swagger UI at /docs, the JavaScript client at /client/pulsar-proxy.js.
+    for (Object resource : new WebResources(environment.getObjectMapper()).resources()) {
+      environment.jersey().register(resource);
+    }
     if (operations.noopEndpoint()) {
       environment.jersey().register(new NoopResource());
     }
