@@ -1,0 +1,134 @@
+// The JavaScript client in a real headless Chromium (Debian's chromium, driven by puppeteer-core),
+// on a page of another origin that loads the client module from the proxy (CORS). Two proxies
+// share one Valkey; the test drains one and kills the other while messages flow, and the page
+// must end with every message once, in order. The page also publishes (a preflighted
+// cross-origin POST), reads topic info with fetch() and opens an EventSource.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { mkdtempSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import puppeteer from "puppeteer-core";
+import { startRedis, startProxy, inOrderOnce, TOKEN, freePort } from "./harness.mjs";
+
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const TOPIC = "browser.resume";
+let valkey, a, b, site, browser;
+
+const PAGE = (proxies) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>pulsar-proxy client test</title></head><body>
+<script type="module">
+  import { PulsarProxy } from "${proxies[0]}/client/pulsar-proxy.js";
+  const token = ${JSON.stringify(TOKEN)};
+  window.received = [];
+  window.events = [];
+  const pp = new PulsarProxy(${JSON.stringify(proxies)}, {
+    token,
+    backoff: { initialMs: 100, maxMs: 1000 },
+    onEvent: (e) => window.events.push({ type: e.type, code: e.code, url: e.url, afterMs: e.afterMs, delayMs: e.delayMs, status: e.status }),
+  });
+  window.sub = pp.subscribe(${JSON.stringify(TOPIC)}, { from: "latest", onMessage: (m) => window.received.push(m.payload) });
+  window.publish = (n) => pp.publish(${JSON.stringify(TOPIC)}, n, { messageId: "browser-" + n });
+  window.topicInfo = async () => {
+    const r = await fetch("${proxies[0]}/api/v1/topics/${TOPIC}", { headers: { Authorization: "Bearer " + token } });
+    return { status: r.status, body: await r.json() };
+  };
+  window.unauthorized = async () => {
+    const r = await fetch("${proxies[0]}/api/v1/topics/${TOPIC}/messages", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    return { status: r.status, body: await r.json() };
+  };
+  window.eventSource = () => new Promise((ok, fail) => {
+    const es = new EventSource("${proxies[0]}/api/v1/topics/${TOPIC}/events?access_token=" + token);
+    es.addEventListener("subscribed", (e) => { es.close(); ok(JSON.parse(e.data)); });
+    es.onerror = () => { es.close(); fail(new Error("EventSource failed")); };
+  });
+  window.ready = true;
+</script></body></html>`;
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM)`);
+  valkey = await startRedis();
+  [a, b] = await Promise.all([startProxy(valkey.url, "a"), startProxy(valkey.url, "b")]);
+  const sitePort = await freePort();
+  site = createServer((req, res) => {
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+    res.end(PAGE([a.url, b.url]));
+  });
+  await new Promise((ok) => site.listen(sitePort, "127.0.0.1", ok));
+  site.url = `http://127.0.0.1:${sitePort}/`;
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    userDataDir: mkdtempSync(join(tmpdir(), "pp-chromium-")),
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  site?.close();
+  a?.stop();
+  b?.stop();
+  valkey?.stop();
+});
+
+/** Publishes from the test, through whichever instance is up, keeping the message_id. */
+async function publish(n, via) {
+  const r = await fetch(`${via.url}/api/v1/topics/${TOPIC}/messages`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ payload: n, message_id: `browser-${n}` }),
+  });
+  assert.ok(r.status === 201 || r.status === 200, `publish ${n}: ${r.status}`);
+}
+
+test("a page on another origin resumes through a drain and a kill: every message once, in order", async () => {
+  const page = await browser.newPage();
+  const consoleLines = [];
+  page.on("console", (m) => consoleLines.push(m.text()));
+  page.on("pageerror", (e) => consoleLines.push(String(e)));
+  await page.goto(site.url);
+  await page.waitForFunction(() => window.ready && window.sub.lastId !== null, { timeout: 20000 }).catch((e) => {
+    throw new Error(`${e.message}; console: ${consoleLines.join("\n")}`);
+  });
+
+  // CORS from the page: fetch() with Authorization, an error answer, an EventSource, a publish.
+  const info = await page.evaluate(() => window.topicInfo());
+  assert.equal(info.status, 200);
+  assert.equal(info.body.topic, TOPIC);
+  const refused = await page.evaluate(() => window.unauthorized());
+  assert.deepEqual([refused.status, refused.body.error], [401, "unauthorized"]);
+  const es = await page.evaluate(() => window.eventSource());
+  assert.equal(es.type, "subscribed");
+  const mine = await page.evaluate(() => window.publish(0));
+  assert.equal(mine.message_id, "browser-0");
+
+  for (let i = 1; i < 10; i++) await publish(i, a);
+  await page.waitForFunction(() => window.received.length >= 10, { timeout: 20000 });
+
+  // Drain a: the page gets the reconnect hint and moves to b.
+  const drained = a.drain("1s");
+  await page.waitForFunction(() => window.events.some((e) => e.type === "hint"), { timeout: 20000 });
+  for (let i = 10; i < 20; i++) await publish(i, b);
+  await drained;
+  await page.waitForFunction((bUrl) => window.events.filter((e) => e.type === "open").at(-1).url === bUrl, { timeout: 20000 }, b.url);
+  for (let i = 20; i < 30; i++) await publish(i, b);
+  await page.waitForFunction(() => window.received.length >= 30, { timeout: 20000 });
+
+  // a is back; kill b: the page backs off and resumes on a.
+  await a.undrain();
+  await b.kill();
+  for (let i = 30; i < 40; i++) await publish(i, a);
+  await page.waitForFunction((aUrl) => window.events.filter((e) => e.type === "open").at(-1).url === aUrl, { timeout: 20000 }, a.url);
+  for (let i = 40; i < 50; i++) await publish(i, a);
+  await page.waitForFunction(() => window.received.length >= 50, { timeout: 20000 });
+
+  const received = await page.evaluate(() => window.received);
+  const events = await page.evaluate(() => window.events);
+  assert.equal(inOrderOnce(received, 50), null);
+  const closes = events.filter((e) => e.type === "close").map((e) => e.code);
+  assert.deepEqual(closes.slice(0, 2), [1001, 1006], JSON.stringify(events));
+  const hint = events.find((e) => e.type === "hint");
+  assert.equal(events.find((e) => e.type === "reconnecting").delayMs, hint.afterMs);
+});
