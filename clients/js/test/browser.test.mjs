@@ -132,3 +132,14 @@ test("a page on another origin resumes through a drain and a kill: every message
   const hint = events.find((e) => e.type === "hint");
   assert.equal(events.find((e) => e.type === "reconnecting").delayMs, hint.afterMs);
 });
+
+test("Swagger UI at /docs renders every operation of the API description", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${a.url}/docs`);
+  await page.waitForFunction(() => document.querySelectorAll(".opblock").length >= 11, { timeout: 20000 });
+  const ops = await page.evaluate(() => [...document.querySelectorAll(".opblock-summary-path")].map((e) => e.textContent.replace(/\u200b/g, "")));
+  for (const path of ["/api/v1/topics/{topic}/messages", "/api/v1/messages/batch", "/api/v1/topics/{topic}/events", "/health/ready"]) {
+    assert.ok(ops.includes(path), `${path} in ${JSON.stringify(ops)}`);
+  }
+  assert.ok(await page.$(".btn.authorize"), "the Authorize button for a bearer token");
+});

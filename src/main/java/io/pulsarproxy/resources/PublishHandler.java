@@ -15,6 +15,7 @@ import io.pulsarproxy.auth.RequestPolicy;
 import io.pulsarproxy.core.AppendResult;
 import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.core.Limits;
+import io.pulsarproxy.core.MessagePackCodec;
 import io.pulsarproxy.core.MessageParser;
 import io.pulsarproxy.core.NewMessage;
 import io.pulsarproxy.core.RateLimiter;
@@ -141,6 +142,7 @@ public final class PublishHandler extends Handler.Wrapper {
     private TopicName topic;
     private boolean bodyRead;
     private boolean closeAfter; // the body was not read to its end: the connection is unusable
+    private boolean msgpack; // Content-Type: application/msgpack
 
     Exchange(Route route, Request request, Response response, Callback callback) {
       this.route = route;
@@ -152,7 +154,7 @@ public final class PublishHandler extends Handler.Wrapper {
     void start() {
       try {
         HttpFields headers = request.getHeaders();
-        requireMediaTypes(headers);
+        msgpack = requireMediaTypes(headers);
         caller =
             policy.requireRole(
                 policy.authenticate(
@@ -186,7 +188,8 @@ public final class PublishHandler extends Handler.Wrapper {
           closeAfter = !read.complete();
           throw JsonBodyReader.tooLarge(limit);
         }
-        JsonNode body = bodyReader.parse(read.bytes());
+        JsonNode body =
+            msgpack ? MessagePackCodec.read(read.bytes()) : bodyReader.parse(read.bytes());
         if (topic == null) {
           topic = topicInBody(body);
           caller.requirePublish(topic);
@@ -307,22 +310,32 @@ public final class PublishHandler extends Handler.Wrapper {
     return messages;
   }
 
-  /** 415 for a body not declared JSON, 406 for a client that accepts no JSON. */
-  private static void requireMediaTypes(HttpFields headers) {
+  /**
+   * 415 for a body declared neither JSON nor MessagePack, 406 for a client that accepts no JSON.
+   *
+   * @return whether the body is MessagePack
+   */
+  private static boolean requireMediaTypes(HttpFields headers) {
     String type = headers.get(HttpHeader.CONTENT_TYPE);
-    if (type != null && !isJson(type)) {
+    boolean msgpack = type != null && isMediaType(type, MessagePackCodec.MEDIA_TYPE);
+    if (type != null && !isJson(type) && !msgpack) {
       throw ErrorWord.UNSUPPORTED_MEDIA_TYPE.refusal();
     }
     String accept = headers.get(HttpHeader.ACCEPT);
     if (accept != null && !accept.isBlank() && !acceptsJson(accept)) {
       throw ErrorWord.NOT_ACCEPTABLE.refusal();
     }
+    return msgpack;
   }
 
   private static boolean isJson(String contentType) {
+    return isMediaType(contentType, "application/json");
+  }
+
+  private static boolean isMediaType(String contentType, String expected) {
     int semicolon = contentType.indexOf(';');
     String mediaType = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
-    return mediaType.equalsIgnoreCase("application/json");
+    return mediaType.equalsIgnoreCase(expected);
   }
 
   private static boolean acceptsJson(String accept) {

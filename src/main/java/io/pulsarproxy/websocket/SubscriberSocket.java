@@ -11,6 +11,7 @@ import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.EntryId;
 import io.pulsarproxy.core.ErrorWord;
 import io.pulsarproxy.core.GroupRules;
+import io.pulsarproxy.core.MessagePackCodec;
 import io.pulsarproxy.core.StoreUnavailableException;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Connections;
@@ -50,6 +51,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   private final WebSocketSettings settings;
   private final ProxyMetrics metrics;
   private final List<UrlSubscription> urlSubscriptions;
+  private final boolean msgpack;
   private final Map<TopicName, Subscription> subscriptions = new ConcurrentHashMap<>();
   private final Map<GroupKey, GroupSubscription> groups = new ConcurrentHashMap<>();
   private WebSocketOutbound out;
@@ -71,7 +73,9 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       ObjectMapper json,
       WebSocketSettings settings,
       ProxyMetrics metrics,
-      List<UrlSubscription> urlSubscriptions) {
+      List<UrlSubscription> urlSubscriptions,
+      boolean msgpack) {
+    this.msgpack = msgpack;
     this.caller = caller;
     this.authenticator = authenticator;
     this.delivery = delivery;
@@ -94,7 +98,8 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
                 caller.name(),
                 String.valueOf(session.getRemoteSocketAddress())),
             metrics,
-            settings.idleTimeout());
+            settings.idleTimeout(),
+            msgpack);
     try {
       connections.opened(caller, Connections.Transport.WEBSOCKET, out);
     } catch (ApiException e) {
@@ -162,7 +167,21 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
   public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
     callback.succeed();
     out.heard();
-    refuse(ErrorWord.BINARY_NOT_SUPPORTED.refusal(), null);
+    if (!msgpack) {
+      refuse(ErrorWord.BINARY_NOT_SUPPORTED.refusal(), null);
+      return;
+    }
+    // pp.v1.msgpack: the client's frames are MessagePack too; read as their JSON equivalent.
+    byte[] bytes = new byte[payload.remaining()];
+    payload.get(bytes);
+    JsonNode frame;
+    try {
+      frame = MessagePackCodec.read(bytes);
+    } catch (ApiException e) {
+      refuse(ErrorWord.INVALID_JSON.refusal("the frame is not valid MessagePack"), null);
+      return;
+    }
+    onWebSocketText(frame.toString());
   }
 
   @Override

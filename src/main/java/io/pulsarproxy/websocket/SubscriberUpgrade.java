@@ -9,6 +9,7 @@ import io.pulsarproxy.auth.RequestPolicy;
 import io.pulsarproxy.auth.TokenAuthenticator;
 import io.pulsarproxy.core.ApiException;
 import io.pulsarproxy.core.ErrorWord;
+import io.pulsarproxy.core.MessagePackCodec;
 import io.pulsarproxy.core.TopicName;
 import io.pulsarproxy.delivery.Connections;
 import io.pulsarproxy.delivery.Delivery;
@@ -87,12 +88,32 @@ public record SubscriberUpgrade(
       }
       List<SubscriberSocket.UrlSubscription> topics = urlTopics(request, caller);
       connections.requireAdmission(caller);
+      boolean msgpack = negotiate(upgrade, response);
       return new SubscriberSocket(
-          caller, tokens, delivery, connections, json, settings, metrics, topics);
+          caller, tokens, delivery, connections, json, settings, metrics, topics, msgpack);
     } catch (ApiException e) {
       refuse(request, response, e);
       return null;
     }
+  }
+
+  /**
+   * The subprotocol: {@code pp.v1.msgpack} when the client offers it, else {@code pp.v1.json} when
+   * offered; a client that offers neither gets JSON frames and no subprotocol, as before.
+   *
+   * @return whether the connection speaks MessagePack
+   */
+  private static boolean negotiate(
+      JettyServerUpgradeRequest upgrade, JettyServerUpgradeResponse response) {
+    List<String> offered = upgrade.getSubProtocols();
+    if (offered.contains(MessagePackCodec.SUBPROTOCOL)) {
+      response.setAcceptedSubProtocol(MessagePackCodec.SUBPROTOCOL);
+      return true;
+    }
+    if (offered.contains(MessagePackCodec.JSON_SUBPROTOCOL)) {
+      response.setAcceptedSubProtocol(MessagePackCodec.JSON_SUBPROTOCOL);
+    }
+    return false;
   }
 
   private static List<SubscriberSocket.UrlSubscription> urlTopics(

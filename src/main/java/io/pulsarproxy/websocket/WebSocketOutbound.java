@@ -1,9 +1,11 @@
 package io.pulsarproxy.websocket;
 
+import io.pulsarproxy.core.MessagePackCodec;
 import io.pulsarproxy.delivery.Frame;
 import io.pulsarproxy.delivery.Outbound;
 import io.pulsarproxy.metrics.ProxyMetrics;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,11 +24,22 @@ final class WebSocketOutbound extends Outbound {
   private final Session session;
   private final CoreSession core;
   private final long idleTimeoutNanos;
+  private final boolean msgpack;
   private volatile long lastHeardNanos = System.nanoTime();
 
+  /**
+   * @param msgpack the connection speaks {@code pp.v1.msgpack}: every frame goes out as the same
+   *     value in binary MessagePack (converted here, per connection; JSON stays shared)
+   */
   WebSocketOutbound(
-      Session session, long limit, Identity who, ProxyMetrics metrics, Duration idleTimeout) {
+      Session session,
+      long limit,
+      Identity who,
+      ProxyMetrics metrics,
+      Duration idleTimeout,
+      boolean msgpack) {
     super(limit, who, metrics);
+    this.msgpack = msgpack;
     this.session = session;
     this.core = ((WebSocketSession) session).getCoreSession();
     this.idleTimeoutNanos = idleTimeout.toNanos();
@@ -46,7 +59,11 @@ final class WebSocketOutbound extends Outbound {
   @Override
   protected void writeMessage(Frame frame, Runnable written, boolean flush) {
     core.sendFrame(
-        new org.eclipse.jetty.websocket.core.Frame(OpCode.TEXT, ByteBuffer.wrap(frame.utf8())),
+        msgpack
+            ? new org.eclipse.jetty.websocket.core.Frame(
+                OpCode.BINARY, ByteBuffer.wrap(MessagePackCodec.fromJson(frame.utf8())))
+            : new org.eclipse.jetty.websocket.core.Frame(
+                OpCode.TEXT, ByteBuffer.wrap(frame.utf8())),
         org.eclipse.jetty.util.Callback.from(
             written,
             failure -> {
@@ -63,14 +80,20 @@ final class WebSocketOutbound extends Outbound {
 
   @Override
   protected void writeControl(String type, String json, Runnable written) {
-    session.sendText(
-        json,
+    Callback callback =
         Callback.from(
             written,
             failure -> {
               written.run();
               markClosed();
-            }));
+            });
+    if (msgpack) {
+      session.sendBinary(
+          ByteBuffer.wrap(MessagePackCodec.fromJson(json.getBytes(StandardCharsets.UTF_8))),
+          callback);
+    } else {
+      session.sendText(json, callback);
+    }
   }
 
   /**
