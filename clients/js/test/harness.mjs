@@ -85,13 +85,14 @@ export async function startRedis() {
   };
 }
 
-export async function startProxy(valkeyUrl, name = "proxy") {
+/** A proxy process; `config` defaults to the shipped config.yml. */
+export async function startProxy(valkeyUrl, name = "proxy", config = join(ROOT, "config.yml")) {
   const jar = join(ROOT, "target", "pulsar-proxy.jar");
   if (!existsSync(jar)) throw new Error(`no ${jar}: run ./mvnw package first`);
   const [port, adminPort] = [await freePort(), await freePort()];
   const logFile = join(mkdtempSync(join(tmpdir(), `pp-js-${name}-`)), "proxy.log");
   const out = openSync(logFile, "w");
-  const child = spawn(javaTool("java"), ["-XX:TieredStopAtLevel=1", "-jar", jar, "server", join(ROOT, "config.yml")], {
+  const child = spawn(javaTool("java"), ["-XX:TieredStopAtLevel=1", "-jar", jar, "server", config], {
     env: { ...process.env, VALKEY_URL: valkeyUrl, PP_HTTP_PORT: String(port), PP_ADMIN_PORT: String(adminPort), PP_READINESS_DELAY: "0s", PP_DRAIN_WINDOW: "1s" },
     stdio: ["ignore", out, out],
   });

@@ -7,18 +7,20 @@ import WebSocket from "ws";
 import { PulsarProxy, PulsarProxyError, compareIds, backoffDelay } from "../pulsar-proxy.js";
 import { startRedis, startProxy, until, inOrderOnce, TOKEN, freePort } from "./harness.mjs";
 
-let valkey, a, b;
+let valkey, a, b, limited;
 const clients = [];
 
 before(async () => {
   valkey = await startRedis();
-  [a, b] = await Promise.all([startProxy(valkey.url, "a"), startProxy(valkey.url, "b")]);
+  const limitedConfig = new URL("./limited.yml", import.meta.url).pathname;
+  [a, b, limited] = await Promise.all([startProxy(valkey.url, "a"), startProxy(valkey.url, "b"), startProxy(valkey.url, "limited", limitedConfig)]);
 });
 
 after(() => {
   for (const c of clients) c.close();
   a?.stop();
   b?.stop();
+  limited?.stop();
   valkey?.stop();
 });
 
@@ -137,6 +139,16 @@ test("publish retries keep the message_id: a dead URL, then a store that stalls,
   assert.ok(e2.some((e) => e.type === "retry" && e.status === 503 && e.error === "store_unavailable"), JSON.stringify(e2));
   const stored = (await read("js.retry")).map((m) => m.message_id);
   assert.deepEqual(stored, ["retry-1", "retry-2"]);
+});
+
+test("429 backpressure: publishes wait out Retry-After instead of failing; a batch over the burst rejects", async () => {
+  const { pp, events } = client(limited.url, { token: "limited-secret", backoff: { initialMs: 100, maxMs: 500 }, publishRetries: 10 });
+  for (let i = 0; i < 5; i++) assert.equal((await pp.publish("js.limited", i, { messageId: `limited-${i}` })).message_id, `limited-${i}`);
+  const retries = events.filter((e) => e.type === "retry");
+  assert.ok(retries.some((e) => e.status === 429 && e.delayMs >= 1000), JSON.stringify(retries));
+  const before = events.length;
+  await assert.rejects(pp.publishBatch("js.limited", [1, 2, 3].map((n) => ({ payload: n }))), (e) => e.status === 429 && e.error === "rate_limited");
+  assert.equal(events.slice(before).filter((e) => e.type === "retry").length, 0, "never fits: not retried");
 });
 
 test("refusals reject with the proxy's error word and are not retried", async () => {
