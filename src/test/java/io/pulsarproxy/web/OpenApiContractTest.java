@@ -327,6 +327,133 @@ class OpenApiContractTest {
     exercise("GET", "/health/ready", "/health/ready", get(), 200);
   }
 
+  // ---- consumer groups
+
+  static final String GROUP = "/api/v1/topics/{topic}/groups/{group}";
+
+  private HttpRequest.Builder send(String method, String token, String body) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder()
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
+  }
+
+  @Test
+  @Order(3)
+  void groupOperations() {
+    String topic = "/api/v1/topics/contract.g";
+    String g = topic + "/groups/billing";
+    String other = "/api/v1/topics/payments/groups/billing";
+    String bad = topic + "/groups/bad!name";
+    Http http = new Http(APP.getLocalPort());
+    String first =
+        http.postJson(topic + "/messages", PUBLISHER, "{\"payload\":1}").json().get("id").asText();
+    String second =
+        http.postJson(topic + "/messages", PUBLISHER, "{\"payload\":2}").json().get("id").asText();
+
+    exercise("PUT", GROUP, g, send("PUT", PUBLISHER, "{\"from\":\"earliest\"}"), 201);
+    exercise("PUT", GROUP, g, send("PUT", PUBLISHER, "{\"max_deliveries\":3}"), 200);
+    exercise("PUT", GROUP, bad, send("PUT", PUBLISHER, null), 400, "invalid_group");
+    exercise("PUT", GROUP, g, send("PUT", null, null), 401, "unauthorized");
+    exercise("PUT", GROUP, other, send("PUT", ORDERS_ONLY, null), 403, "forbidden");
+    exercise(
+        "PUT",
+        GROUP,
+        g,
+        send("PUT", PUBLISHER, null).header("Accept", "text/plain"),
+        406,
+        "not_acceptable");
+    exercise("PUT", GROUP, g, send("PUT", PUBLISHER, "{\"colour\":1}"), 422, "invalid_request");
+
+    exercise("GET", GROUP, g, send("GET", PUBLISHER, null), 200);
+    exercise("GET", GROUP, bad, send("GET", PUBLISHER, null), 400, "invalid_group");
+    exercise("GET", GROUP, g, send("GET", null, null), 401, "unauthorized");
+    exercise("GET", GROUP, other, send("GET", ORDERS_ONLY, null), 403, "forbidden");
+    exercise(
+        "GET", GROUP, topic + "/groups/nobody", send("GET", PUBLISHER, null), 404, "unknown_group");
+    exercise(
+        "GET",
+        GROUP,
+        g,
+        send("GET", PUBLISHER, null).header("Accept", "text/plain"),
+        406,
+        "not_acceptable");
+
+    String fetch = GROUP + "/fetch";
+    String fetchBody = "{\"consumer\":\"w1\",\"max\":10,\"wait\":0}";
+    Http.Reply fetched =
+        exercise("POST", fetch, g + "/fetch", send("POST", PUBLISHER, fetchBody), 200);
+    assertEquals(2, fetched.json().get("messages").size(), fetched.body());
+    exercise(
+        "POST",
+        fetch,
+        g + "/fetch",
+        send("POST", PUBLISHER, "{\"consumer\":\"no way!\"}"),
+        400,
+        "invalid_consumer");
+    exercise("POST", fetch, g + "/fetch", send("POST", null, fetchBody), 401, "unauthorized");
+    exercise(
+        "POST", fetch, other + "/fetch", send("POST", ORDERS_ONLY, fetchBody), 403, "forbidden");
+    exercise(
+        "POST",
+        fetch,
+        g + "/fetch",
+        send("POST", PUBLISHER, fetchBody).header("Accept", "text/plain"),
+        406,
+        "not_acceptable");
+    exercise(
+        "POST",
+        fetch,
+        g + "/fetch",
+        send("POST", PUBLISHER, "{\"consumer\":\"w1\",\"max\":0}"),
+        422,
+        "invalid_request");
+
+    for (String op : List.of("ack", "nack")) {
+      String t = GROUP + "/" + op;
+      String p = g + "/" + op;
+      String ids = "{\"ids\":[\"" + (op.equals("ack") ? first : second) + "\"]}";
+      Http.Reply done = exercise("POST", t, p, send("POST", PUBLISHER, ids), 200);
+      assertEquals(1, done.json().get(op + "ed").asInt(), done.body());
+      exercise("POST", t, p, send("POST", PUBLISHER, "{\"ids\":[\"x\"]}"), 400, "invalid_id");
+      exercise("POST", t, p, send("POST", null, ids), 401, "unauthorized");
+      exercise("POST", t, other + "/" + op, send("POST", ORDERS_ONLY, ids), 403, "forbidden");
+      exercise(
+          "POST",
+          t,
+          p,
+          send("POST", PUBLISHER, ids).header("Accept", "text/plain"),
+          406,
+          "not_acceptable");
+      exercise("POST", t, p, send("POST", PUBLISHER, "{\"ids\":[]}"), 422, "invalid_request");
+    }
+
+    exercise("DELETE", GROUP, g, send("DELETE", PUBLISHER, null), 200);
+    exercise("DELETE", GROUP, bad, send("DELETE", PUBLISHER, null), 400, "invalid_group");
+    exercise("DELETE", GROUP, g, send("DELETE", null, null), 401, "unauthorized");
+    exercise("DELETE", GROUP, other, send("DELETE", ORDERS_ONLY, null), 403, "forbidden");
+    exercise("DELETE", GROUP, g, send("DELETE", PUBLISHER, null), 404, "unknown_group");
+    exercise(
+        "DELETE",
+        GROUP,
+        g,
+        send("DELETE", PUBLISHER, null).header("Accept", "text/plain"),
+        406,
+        "not_acceptable");
+    // a group for the store-outage test below
+    exercise("PUT", GROUP, topic + "/groups/down", send("PUT", PUBLISHER, null), 201);
+  }
+
   @Test
   @Order(4)
   void eventStreams() throws Exception {
@@ -417,6 +544,31 @@ class OpenApiContractTest {
           get(PUBLISHER),
           503,
           "store_unavailable");
+      String down = "/api/v1/topics/contract.g/groups/down";
+      exercise("PUT", GROUP, down, send("PUT", PUBLISHER, null), 503, "store_unavailable");
+      exercise("GET", GROUP, down, send("GET", PUBLISHER, null), 503, "store_unavailable");
+      exercise(
+          "POST",
+          GROUP + "/fetch",
+          down + "/fetch",
+          send("POST", PUBLISHER, "{\"consumer\":\"w1\",\"wait\":0}"),
+          503,
+          "store_unavailable");
+      exercise(
+          "POST",
+          GROUP + "/ack",
+          down + "/ack",
+          send("POST", PUBLISHER, "{\"ids\":[\"1-0\"]}"),
+          503,
+          "store_unavailable");
+      exercise(
+          "POST",
+          GROUP + "/nack",
+          down + "/nack",
+          send("POST", PUBLISHER, "{\"ids\":[\"1-0\"]}"),
+          503,
+          "store_unavailable");
+      exercise("DELETE", GROUP, down, send("DELETE", PUBLISHER, null), 503, "store_unavailable");
       // a topic this instance does not follow is read from the store
       exercise(
           "GET",
