@@ -33,7 +33,7 @@ import org.eclipse.jetty.util.Callback;
  * admin port is left alone.
  */
 public final class CorsHandler extends Handler.Wrapper {
-  static final String ALLOW_METHODS = "GET, POST";
+  static final String ALLOW_METHODS = "GET, POST, PUT, DELETE";
   static final String ALLOW_HEADERS = "Authorization, Content-Type, Last-Event-ID";
   static final String EXPOSE_HEADERS = "Retry-After, WWW-Authenticate";
 
