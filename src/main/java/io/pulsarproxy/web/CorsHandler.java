@@ -2,7 +2,8 @@ package io.pulsarproxy.web;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pulsarproxy.api.ErrorBody;
+import io.pulsarproxy.api.Failure;
+import io.pulsarproxy.core.ErrorWord;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpField;
@@ -119,9 +120,11 @@ public final class CorsHandler extends Handler.Wrapper {
 
   private void refuse(Response response, Callback callback, String origin)
       throws JsonProcessingException {
-    byte[] body =
-        json.writeValueAsBytes(
-            new ErrorBody(403, "forbidden", "origin '" + origin + "' is not allowed"));
+    Failure failure =
+        Failure.of(
+            ErrorWord.FORBIDDEN.refusal("origin '" + origin + "' is not allowed"),
+            "CORS preflight refused: ");
+    byte[] body = json.writeValueAsBytes(failure.body());
     response.setStatus(403);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
