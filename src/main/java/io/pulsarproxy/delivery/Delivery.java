@@ -275,7 +275,7 @@ public final class Delivery implements Managed {
     }
     lanes.deliver(interest.subscriptions, frames);
     for (Interests.Waiter w : interest.waiters) {
-      work.execute(w::retry);
+      w.wake(work);
     }
   }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,10 +172,7 @@ final class GroupDelivery {
     }
     push.recheck =
         timers.scheduleWithFixedDelay(
-            () -> work.execute(push::retry),
-            RECHECK.toMillis(),
-            RECHECK.toMillis(),
-            TimeUnit.MILLISECONDS);
+            () -> push.wake(work), RECHECK.toMillis(), RECHECK.toMillis(), TimeUnit.MILLISECONDS);
     return push;
   }
 
@@ -189,6 +187,9 @@ final class GroupDelivery {
     private boolean closed;
     private volatile ScheduledFuture<?> recheck;
 
+    /** A fetch is queued: further wake-ups until it runs add nothing, it will see their entries. */
+    private final AtomicBoolean queued = new AtomicBoolean();
+
     Push(Outbound out, TopicName topic, String group, String consumer, int prefetch) {
       this.out = out;
       this.topic = topic;
@@ -197,7 +198,18 @@ final class GroupDelivery {
       this.prefetch = prefetch;
     }
 
-    /** New entries, or the recheck: fill the room under the prefetch. */
+    /** New entries, or the recheck: fill the room under the prefetch, once per burst of them. */
+    @Override
+    public void wake(Executor executor) {
+      if (queued.compareAndSet(false, true)) {
+        executor.execute(
+            () -> {
+              queued.set(false);
+              retry();
+            });
+      }
+    }
+
     @Override
     public void retry() {
       try {
@@ -247,7 +259,7 @@ final class GroupDelivery {
       synchronized (this) {
         ids.forEach(inFlight::remove);
       }
-      work.execute(this::retry);
+      wake(work);
     }
 
     @Override

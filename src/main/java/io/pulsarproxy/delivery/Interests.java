@@ -4,6 +4,7 @@ import io.pulsarproxy.core.TopicName;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -18,6 +19,11 @@ final class Interests {
   interface Waiter {
     /** Reads again; answers if there is something now. Never called concurrently with itself. */
     void retry();
+
+    /** New entries arrived: read again on {@code work}. */
+    default void wake(Executor work) {
+      work.execute(this::retry);
+    }
   }
 
   /** One topic's subscribers and waiters. */
