@@ -8,15 +8,10 @@ import java.util.Map;
  * them through Valkey and announces each one, the memory store keeps them in process. Keys are
  * {@code jti:<id>} or {@code sub:<subject>}; an entry is dropped once its {@code until} has passed.
  */
-public interface RevocationStorage {
+public interface RevocationStorage extends Watched {
   /** The entries whose {@code until} is after {@code nowMillis}. */
   Map<String, Entry> load(long nowMillis);
 
   /** Stores one entry (replacing one of the same key), drops expired ones, announces it. */
   void save(String key, Entry entry, long nowMillis);
-
-  /** Calls {@code onChange} whenever any instance saved an entry, until {@link #close()}. */
-  void watch(Runnable onChange);
-
-  void close();
 }

@@ -1,6 +1,5 @@
 package io.pulsarproxy.store;
 
-import io.dropwizard.lifecycle.Managed;
 import io.pulsarproxy.auth.LiveTokens;
 import io.pulsarproxy.auth.Revocations;
 import java.time.Clock;
@@ -9,19 +8,16 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this instance's revocations in step with the shared store: read at start, again whenever
  * any instance announces one (within a second on Valkey: pub/sub), and every {@value
- * #REREAD_SECONDS} s in case an announcement was missed; after each read, live connections holding
- * a revoked token are closed. Revoking goes through here too.
+ * Resync#REREAD_SECONDS} s in case an announcement was missed; after each read, live connections
+ * holding a revoked token are closed. Revoking goes through here too.
  */
-public final class RevocationSync implements Managed {
-  static final int REREAD_SECONDS = 10;
+public final class RevocationSync extends Resync {
   private static final Logger LOG = LoggerFactory.getLogger(RevocationSync.class);
 
   private final Revocations revocations;
@@ -29,8 +25,6 @@ public final class RevocationSync implements Managed {
   private final LiveTokens live;
   private final Clock clock;
   private final Duration defaultHold;
-  private final ScheduledExecutorService timer;
-  private ScheduledFuture<?> schedule;
 
   /**
    * @param defaultHold how long a revocation without {@code until} holds: the longest a token may
@@ -44,7 +38,7 @@ public final class RevocationSync implements Managed {
       Clock clock,
       Duration defaultHold,
       ScheduledExecutorService timer) {
-    this.timer = timer;
+    super(storage, timer);
     this.revocations = revocations;
     this.storage = storage;
     this.live = live;
@@ -55,23 +49,6 @@ public final class RevocationSync implements Managed {
   /** How long a revocation holds when the operator gives no {@code until}. */
   public Duration defaultHold() {
     return defaultHold;
-  }
-
-  @Override
-  public void start() {
-    reload();
-    storage.watch(() -> timer.execute(this::reload));
-    schedule =
-        timer.scheduleWithFixedDelay(
-            this::reload, REREAD_SECONDS, REREAD_SECONDS, TimeUnit.SECONDS);
-  }
-
-  @Override
-  public void stop() {
-    storage.close();
-    if (schedule != null) {
-      schedule.cancel(false);
-    }
   }
 
   /**
@@ -121,7 +98,8 @@ public final class RevocationSync implements Managed {
     return loaded;
   }
 
-  private void reload() {
+  @Override
+  protected void reload() {
     try {
       Map<String, Revocations.Entry> loaded = storage.load(clock.millis());
       if (!loaded.equals(revocations.entries())) {
