@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,11 @@ import java.util.regex.Pattern;
  * instance's {@code reconnect} hint ({@code after_ms}) replaces the backoff. Handlers run on the
  * WebSocket's thread, one message at a time, in id order per topic.
  *
+ * <p>With a token supplier, a {@code token_expiring} frame makes it ask the supplier again and send
+ * the new token in a {@code refresh}: the connection stays open. Consumer groups ({@link
+ * #subscribeGroup}) share a topic's messages between consumers, each acked when its handler
+ * returns.
+ *
  * <pre>{@code
  * Subscriber subscriber = Subscriber.builder(URI.create("http://127.0.0.1:8080")).token("pp-dev-token").build();
  * subscriber.subscribe("orders", "earliest", m -> System.out.println(m.id() + " " + m.payload()));
@@ -38,7 +44,12 @@ import java.util.regex.Pattern;
 public final class Subscriber implements AutoCloseable {
   private static final Pattern ID = Pattern.compile("[0-9]+(-[0-9]+)?");
 
-  /** A connection event, for logs and tests. */
+  /**
+   * A connection event, for logs and tests: {@code open}, {@code close} (with its code and reason),
+   * {@code reconnecting} (with its delay), {@code hint}, {@code refreshed} (the reason holds the
+   * new {@code exp}), {@code error} (a failed connect, a bad frame, a handler's exception, or an
+   * {@code error} frame without a topic, such as a refused refresh: its code and word).
+   */
   public record Event(String type, URI url, int code, String reason, long delayMillis) {}
 
   /** One topic's subscription. */
@@ -52,16 +63,35 @@ public final class Subscriber implements AutoCloseable {
     void close();
   }
 
+  /** One topic's subscription in a consumer group. */
+  public interface GroupSubscription extends AutoCloseable {
+    String topic();
+
+    String group();
+
+    String consumer();
+
+    /** Whether the proxy has answered {@code subscribed} on the current connection. */
+    boolean subscribed();
+
+    /** Sends the acks still queued, then unsubscribes: the messages in flight go back at once. */
+    @Override
+    void close();
+  }
+
   private final List<URI> bases;
   private final Supplier<String> token;
+  private final boolean fixedToken;
   private final HttpClient http;
   private final ObjectMapper json;
   private final Backoff backoff;
   private final Consumer<Event> events;
   private final ScheduledExecutorService timer;
   private final Map<String, Sub> subs = new LinkedHashMap<>();
+  private final Map<String, Group> groups = new LinkedHashMap<>();
 
   private WebSocket ws;
+  private URI wsBase;
   private boolean connecting;
   private ScheduledFuture<?> pending;
   private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
@@ -69,10 +99,14 @@ public final class Subscriber implements AutoCloseable {
   private int next;
   private Long hintMillis;
   private boolean closed;
+  private String tokenInUse;
+  private String refreshing;
+  private boolean flushQueued;
 
   private Subscriber(Builder b) {
     this.bases = List.copyOf(b.bases);
     this.token = b.token;
+    this.fixedToken = b.fixedToken;
     this.http = b.http != null ? b.http : HttpClient.newHttpClient();
     this.json = b.json;
     this.backoff = b.backoff;
@@ -103,7 +137,9 @@ public final class Subscriber implements AutoCloseable {
   /**
    * @param from {@code latest}, {@code earliest}, or the last id you handled
    * @param onGap retention removed messages after {@code from}: the {@code gap} frame
-   * @param onError the proxy refused this subscription (an {@code error} frame); not retried
+   * @param onError the proxy refused this subscription (an {@code error} frame), or closed a
+   *     connection made with a fixed token at its expiry or revocation ({@code token_expired},
+   *     {@code token_revoked}); not retried
    */
   public synchronized Subscription subscribe(
       String topic,
@@ -127,17 +163,55 @@ public final class Subscriber implements AutoCloseable {
     return sub;
   }
 
+  /** A group subscription with the consumer name and prefetch given, nacks due again at once. */
+  public GroupSubscription subscribeGroup(
+      String topic, String group, String consumer, int prefetch, GroupHandler handler) {
+    return subscribeGroup(
+        topic, group, GroupOptions.consumer(consumer).prefetch(prefetch), handler);
+  }
+
+  /**
+   * Takes part in the consumer group {@code group} of {@code topic} (created from the latest
+   * message if it does not exist): the group's messages are shared among its consumers. The
+   * handler's return acks a message (acks are sent coalesced); its exception nacks it. The
+   * subscription is made again on every reconnect, with the same consumer name. A message can come
+   * again (after a nack, an ack timeout, a drop): {@link GroupMessage#deliveryCount()} says so.
+   */
+  public synchronized GroupSubscription subscribeGroup(
+      String topic, String group, GroupOptions options, GroupHandler handler) {
+    if (closed) {
+      throw new IllegalStateException("closed");
+    }
+    Group g = new Group(topic, group, options, handler, this::closeGroup);
+    if (groups.containsKey(g.key())) {
+      throw new IllegalStateException("already in group " + group + " of " + topic);
+    }
+    groups.put(g.key(), g);
+    if (ws != null) {
+      sendSubscribe(g);
+    } else {
+      ensureConnected();
+    }
+    return g;
+  }
+
   @Override
   public synchronized void close() {
     closed = true;
-    subs.clear();
     if (pending != null) {
       pending.cancel(false);
     }
     if (ws != null) {
-      ws.sendClose(WebSocket.NORMAL_CLOSURE, "client closed");
+      groups.values().forEach(this::sendAcks);
+      WebSocket socket = ws;
+      sendChain =
+          sendChain
+              .handle((x, e) -> null)
+              .thenCompose(x -> socket.sendClose(WebSocket.NORMAL_CLOSURE, "client closed"));
       ws = null;
     }
+    subs.clear();
+    groups.clear();
     timer.shutdownNow();
   }
 
@@ -178,9 +252,16 @@ public final class Subscriber implements AutoCloseable {
     public void close() {
       synchronized (Subscriber.this) {
         if (subs.remove(topic) == this && ws != null) {
-          send(ws, frame("unsubscribe", topic, null));
+          send(ws, json.createObjectNode().put("op", "unsubscribe").put("topic", topic));
         }
       }
+    }
+  }
+
+  private synchronized void closeGroup(Group g) {
+    if (groups.remove(g.key()) == g && ws != null) {
+      sendAcks(g);
+      send(ws, groupFrame("unsubscribe", g));
     }
   }
 
@@ -188,8 +269,12 @@ public final class Subscriber implements AutoCloseable {
     return bases.get(Math.floorMod(next, bases.size()));
   }
 
+  private boolean idle() {
+    return subs.isEmpty() && groups.isEmpty();
+  }
+
   private synchronized void ensureConnected() {
-    if (ws != null || connecting || pending != null || closed || subs.isEmpty()) {
+    if (ws != null || connecting || pending != null || closed || idle()) {
       return;
     }
     connect();
@@ -197,7 +282,7 @@ public final class Subscriber implements AutoCloseable {
 
   private synchronized void connect() {
     pending = null;
-    if (closed || subs.isEmpty() || connecting) {
+    if (closed || idle() || connecting) {
       return;
     }
     connecting = true;
@@ -230,16 +315,21 @@ public final class Subscriber implements AutoCloseable {
                   socket.sendClose(WebSocket.NORMAL_CLOSURE, "client closed");
                 } else {
                   ws = socket;
+                  wsBase = base;
+                  tokenInUse = t;
+                  refreshing = null;
                   sendChain = CompletableFuture.completedFuture(null);
                   events.accept(new Event("open", base, 0, null, 0));
                   subs.values().forEach(this::sendSubscribe);
+                  groups.values().forEach(this::sendSubscribe);
+                  groups.values().forEach(this::sendAcks); // those a drop kept from going out
                 }
               }
             });
   }
 
   private synchronized void scheduleReconnect() {
-    if (closed || subs.isEmpty() || pending != null || connecting) {
+    if (closed || idle() || pending != null || connecting) {
       return;
     }
     long delay = hintMillis != null ? hintMillis : backoff.delayMillis(attempt);
@@ -254,19 +344,72 @@ public final class Subscriber implements AutoCloseable {
 
   private void sendSubscribe(Sub sub) {
     sub.subscribed = false;
-    send(ws, frame("subscribe", sub.topic, sub.lastId != null ? sub.lastId : sub.from));
+    send(
+        ws,
+        json.createObjectNode()
+            .put("op", "subscribe")
+            .put("topic", sub.topic)
+            .put("from", sub.lastId != null ? sub.lastId : sub.from));
   }
 
-  private String frame(String op, String topic, String from) {
-    ObjectNode f = json.createObjectNode().put("op", op).put("topic", topic);
-    if (from != null) {
-      f.put("from", from);
+  private void sendSubscribe(Group g) {
+    g.subscribed = false;
+    send(
+        ws,
+        groupFrame("subscribe", g)
+            .put("consumer", g.options.consumer())
+            .put("prefetch", g.options.prefetch()));
+  }
+
+  private ObjectNode groupFrame(String op, Group g) {
+    return json.createObjectNode().put("op", op).put("topic", g.topic).put("group", g.group);
+  }
+
+  /** Sends a group's queued acks, in frames of at most 1000 ids; kept queued while offline. */
+  private synchronized void sendAcks(Group g) {
+    if (ws == null) {
+      return;
     }
-    return f.toString();
+    for (List<String> ids = g.takeAcks(); !ids.isEmpty(); ids = g.takeAcks()) {
+      ObjectNode f = groupFrame("ack", g);
+      ids.forEach(f.putArray("ids")::add);
+      send(ws, f);
+    }
+  }
+
+  /**
+   * Acks are coalesced: the first one queued asks the timer thread to send; those queued until it
+   * runs (the handlers of the frames processed meanwhile) go out in the same frame.
+   */
+  private synchronized void queueFlush() {
+    if (!flushQueued && !closed) {
+      flushQueued = true;
+      timer.execute(
+          () -> {
+            synchronized (this) {
+              flushQueued = false;
+              groups.values().forEach(this::sendAcks);
+            }
+          });
+    }
+  }
+
+  private synchronized void sendNack(WebSocket socket, Group g, String id) {
+    if (ws != socket) {
+      return; // the message comes back after the group's ack timeout anyway
+    }
+    ObjectNode f = groupFrame("nack", g);
+    f.putArray("ids").add(id);
+    Duration delay = g.options.nackDelay();
+    if (delay != null) {
+      f.put("delay", delay.toMillis() + "ms");
+    }
+    send(socket, f);
   }
 
   /** WebSocket sends must not overlap: each waits for the one before. */
-  private synchronized void send(WebSocket socket, String text) {
+  private synchronized void send(WebSocket socket, ObjectNode frame) {
+    String text = frame.toString();
     sendChain = sendChain.handle((x, e) -> null).thenCompose(x -> socket.sendText(text, true));
   }
 
@@ -306,21 +449,50 @@ public final class Subscriber implements AutoCloseable {
     }
 
     private void dropped(WebSocket socket, int code, String reason) {
+      List<Consumer<JsonNode>> refused = new ArrayList<>();
+      JsonNode frame;
       synchronized (Subscriber.this) {
         if (ws != socket) {
           return;
         }
         ws = null;
+        refreshing = null;
         events.accept(new Event("close", base, code, reason, 0));
         socket.abort();
-        scheduleReconnect();
+        if (!fixedToken || (code != 4001 && code != 4003)) {
+          scheduleReconnect();
+          return;
+        }
+        // A fixed token that expired or was revoked would only be refused again: give up.
+        subs.values().forEach(s -> refused.add(s.onError));
+        groups.values().forEach(g -> refused.add(g.options.onError()));
+        subs.clear();
+        groups.clear();
+        frame =
+            json.createObjectNode()
+                .put("type", "error")
+                .put("code", 401)
+                .put("error", code == 4001 ? "token_expired" : "token_revoked")
+                .put("message", reason);
       }
+      refused.forEach(onError -> onError.accept(frame));
     }
   }
 
   private void onFrame(WebSocket socket, JsonNode f) {
     String type = f.path("type").asText();
     String topic = f.path("topic").asText(null);
+    String groupName = f.path("group").asText(null);
+    if (groupName != null && topic != null) {
+      Group g;
+      synchronized (this) {
+        g = groups.get(Group.key(topic, groupName));
+      }
+      if (g != null) {
+        onGroupFrame(socket, g, type, f);
+      }
+      return;
+    }
     Sub sub;
     synchronized (this) {
       sub = topic == null ? null : subs.get(topic);
@@ -335,19 +507,7 @@ public final class Subscriber implements AutoCloseable {
           return; // delivered before the reconnect: not again
         }
         sub.lastId = id;
-        Map<String, String> metadata = new HashMap<>();
-        f.path("metadata")
-            .properties()
-            .forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
-        sub.onMessage.accept(
-            new Message(
-                topic,
-                id,
-                f.path("message_id").asText(null),
-                f.path("timestamp").asText(null),
-                f.get("payload"),
-                Map.copyOf(metadata),
-                f.hasNonNull("key") ? f.get("key").asText() : null));
+        sub.onMessage.accept(message(topic, f));
       }
       case "subscribed" -> {
         synchronized (this) {
@@ -372,34 +532,154 @@ public final class Subscriber implements AutoCloseable {
           events.accept(new Event("hint", current(), 0, null, hintMillis));
         }
       }
-      case "error" -> {
-        if (sub == null) {
-          return;
-        }
-        if ("store_unavailable".equals(f.path("error").asText())) {
-          timer.schedule(
-              () -> {
-                synchronized (this) {
-                  if (subs.get(sub.topic) == sub && ws == socket && !sub.subscribed) {
-                    sendSubscribe(sub);
-                  }
-                }
-              },
-              backoff.delayMillis(1),
-              TimeUnit.MILLISECONDS);
-          return;
-        }
-        if (!"already_subscribed".equals(f.path("error").asText())) {
-          synchronized (this) {
-            subs.remove(sub.topic);
+      case "token_expiring" -> timer.execute(() -> refresh(socket));
+      case "refreshed" -> {
+        synchronized (this) {
+          if (ws == socket && refreshing != null) {
+            tokenInUse = refreshing;
           }
-          sub.onError.accept(f);
+          refreshing = null;
+          events.accept(new Event("refreshed", wsBase, 0, f.path("exp").asText(), 0));
+        }
+      }
+      case "error" -> {
+        if (topic == null) {
+          // A refused refresh (the close at exp follows, then a reconnect) or a bad frame.
+          synchronized (this) {
+            refreshing = null;
+            events.accept(
+                new Event("error", wsBase, f.path("code").asInt(), f.path("error").asText(), 0));
+          }
+        } else {
+          onTopicError(socket, topic, f);
         }
       }
       default -> {
         // pong, unsubscribed, disconnected (the close follows), frame types added later
       }
     }
+  }
+
+  private void onGroupFrame(WebSocket socket, Group g, String type, JsonNode f) {
+    switch (type) {
+      case "message" -> {
+        GroupMessage m =
+            new GroupMessage(message(g.topic, f), g.group, f.path("delivery_count").asInt(1));
+        Group.Outcome outcome =
+            g.deliver(
+                m, e -> events.accept(new Event("error", wsBase, 0, "group handler: " + e, 0)));
+        if (outcome == Group.Outcome.ACK) {
+          queueFlush();
+        } else {
+          sendNack(socket, g, m.id());
+        }
+      }
+      case "subscribed" -> {
+        synchronized (this) {
+          attempt = 0;
+        }
+        g.subscribed = true;
+      }
+      default -> {
+        // acked, nacked, unsubscribed
+      }
+    }
+  }
+
+  /**
+   * An {@code error} frame naming a topic. It carries no group: it is for the subscription of that
+   * topic still waiting for its {@code subscribed} (plain or group), else for all of them (a {@code
+   * forbidden} after a refresh unsubscribes them all).
+   */
+  private void onTopicError(WebSocket socket, String topic, JsonNode f) {
+    String word = f.path("error").asText();
+    if ("already_subscribed".equals(word)) {
+      return;
+    }
+    boolean retry = "store_unavailable".equals(word);
+    List<Runnable> retries = new ArrayList<>();
+    List<Consumer<JsonNode>> refused = new ArrayList<>();
+    synchronized (this) {
+      Sub sub = subs.get(topic);
+      List<Group> onTopic = groups.values().stream().filter(g -> g.topic.equals(topic)).toList();
+      boolean someWaiting =
+          (sub != null && !sub.subscribed) || onTopic.stream().anyMatch(g -> !g.subscribed);
+      if (retry && !someWaiting) {
+        return; // an ack the store missed: the message comes again, and is acked again
+      }
+      if (sub != null && (!someWaiting || !sub.subscribed)) {
+        if (retry) {
+          retries.add(() -> sendSubscribe(sub));
+        } else {
+          subs.remove(topic);
+          refused.add(sub.onError);
+        }
+      }
+      for (Group g : onTopic) {
+        if (someWaiting && g.subscribed) {
+          continue;
+        }
+        if (retry) {
+          retries.add(() -> sendSubscribe(g));
+        } else {
+          groups.remove(g.key());
+          refused.add(g.options.onError());
+        }
+      }
+    }
+    if (!retries.isEmpty()) {
+      timer.schedule(
+          () -> {
+            synchronized (this) {
+              if (ws == socket) {
+                retries.forEach(Runnable::run);
+              }
+            }
+          },
+          backoff.delayMillis(1),
+          TimeUnit.MILLISECONDS);
+    }
+    refused.forEach(onError -> onError.accept(f));
+  }
+
+  /**
+   * On {@code token_expiring}: asks the supplier again and, when the token is a new one, sends it
+   * in a {@code refresh} (one at a time). Runs on the timer thread: a slow supplier holds no
+   * delivery.
+   */
+  private void refresh(WebSocket socket) {
+    synchronized (this) {
+      if (ws != socket || refreshing != null || closed) {
+        return;
+      }
+    }
+    String t;
+    try {
+      t = token.get();
+    } catch (RuntimeException e) {
+      events.accept(new Event("error", wsBase, 0, "token supplier: " + e.getMessage(), 0));
+      return;
+    }
+    synchronized (this) {
+      if (ws != socket || refreshing != null || t == null || t.equals(tokenInUse)) {
+        return;
+      }
+      refreshing = t;
+      send(socket, json.createObjectNode().put("op", "refresh").put("token", t));
+    }
+  }
+
+  private static Message message(String topic, JsonNode f) {
+    Map<String, String> metadata = new HashMap<>();
+    f.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
+    return new Message(
+        topic,
+        f.path("id").asText(),
+        f.path("message_id").asText(null),
+        f.path("timestamp").asText(null),
+        f.get("payload"),
+        Map.copyOf(metadata),
+        f.hasNonNull("key") ? f.get("key").asText() : null);
   }
 
   /** Compares entry ids {@code ms-seq} as numbers. */
@@ -418,6 +698,7 @@ public final class Subscriber implements AutoCloseable {
   public static final class Builder {
     private final List<URI> bases;
     private Supplier<String> token = () -> null;
+    private boolean fixedToken = true;
     private HttpClient http;
     private ObjectMapper json = new ObjectMapper();
     private Backoff backoff = Backoff.DEFAULT;
@@ -430,14 +711,24 @@ public final class Subscriber implements AutoCloseable {
       this.bases = List.copyOf(bases);
     }
 
+    /**
+     * A token that does not change. A connection the proxy closes at its expiry (4001) or
+     * revocation (4003) is not made again: each subscription's {@code onError} gets {@code
+     * token_expired} or {@code token_revoked}.
+     */
     public Builder token(String t) {
       this.token = () -> t;
+      this.fixedToken = true;
       return this;
     }
 
-    /** Asked before every connect, for tokens that are refreshed. */
+    /**
+     * Asked before every connect, and on every {@code token_expiring}: a token that differs from
+     * the one in use is sent in a {@code refresh}, and the connection stays open.
+     */
     public Builder tokenSupplier(Supplier<String> supplier) {
       this.token = Objects.requireNonNull(supplier);
+      this.fixedToken = false;
       return this;
     }
 
@@ -456,7 +747,7 @@ public final class Subscriber implements AutoCloseable {
       return this;
     }
 
-    /** Connection events: open, close, reconnecting (with its delay), hint, error. */
+    /** Connection events: see {@link Event}. */
     public Builder events(Consumer<Event> listener) {
       this.events = Objects.requireNonNull(listener);
       return this;

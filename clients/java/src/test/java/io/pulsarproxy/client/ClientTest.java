@@ -10,18 +10,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -32,8 +41,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The Java client against two real proxies built from this repository, sharing one real
  * Valkey/Redis: publishing (single, batch, duplicates, 429 backpressure, retries through a stalled
- * store, refusals) and subscribing (delivery in order, resume through a drain's hint and an
- * instance killed).
+ * store, refusals), subscribing (delivery in order, resume through a drain's hint and an instance
+ * killed), JWT refresh and expiry, and consumer groups (shared, nacked, through a drain).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClientTest {
@@ -42,12 +51,14 @@ class ClientTest {
   static Proxies proxies;
   static Proxies.Proxy a;
   static Proxies.Proxy b;
+  static Proxies.Proxy jwt;
 
   @BeforeAll
   static void start() throws Exception {
     proxies = new Proxies().startValkey();
     a = proxies.startProxy();
     b = proxies.startProxy();
+    jwt = proxies.startProxyWith("jwt.yml");
   }
 
   @AfterAll
@@ -183,8 +194,252 @@ class ClientTest {
     assertTrue(waits.isEmpty(), waits::toString);
   }
 
+  /** An HS256 JWT for jwt.yml's secret, valid for {@code seconds}, allowed every topic. */
+  static String mintJwt(int seconds) {
+    long now = System.currentTimeMillis() / 1000; // exp and iat are whole seconds
+    String claims =
+        new ObjectMapper()
+            .createObjectNode()
+            .put("sub", "java-client")
+            .put("iat", now)
+            .put("exp", now + seconds)
+            .put("jti", UUID.randomUUID().toString())
+            .<ObjectNode>set("pp_subscribe", new ObjectMapper().createArrayNode().add("*"))
+            .<ObjectNode>set("pp_publish", new ObjectMapper().createArrayNode().add("*"))
+            .toString();
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String signed =
+        b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
+            + "."
+            + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(
+          new SecretKeySpec(Proxies.JWT_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return signed
+          + "."
+          + b64.encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long count(List<Subscriber.Event> events, String type) {
+    return events.stream().filter(e -> e.type().equals(type)).count();
+  }
+
   @Test
   @Order(5)
+  void aSuppliedJwtIsRefreshedOnTheOpenConnectionAcrossSeveralExpiries() throws Exception {
+    List<Subscriber.Event> events = new CopyOnWriteArrayList<>();
+    List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+    List<Long> exps = new CopyOnWriteArrayList<>(); // each minted token's exp, epoch seconds
+    Publisher p = publisher(jwt.url(), TOKEN, 5);
+    try (Subscriber s =
+        Subscriber.builder(jwt.url())
+            .tokenSupplier(
+                () -> {
+                  exps.add(System.currentTimeMillis() / 1000 + 4);
+                  return mintJwt(4);
+                })
+            .backoff(FAST)
+            .events(events::add)
+            .build()) {
+      Subscriber.Subscription sub =
+          s.subscribe("java.jwt.refresh", "latest", m -> got.add(m.payload().asInt()));
+      await(() -> sub.lastId() != null, WAIT, "subscribed");
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      int n = 0;
+      // Each token lives 4 s: go on until the first three tokens' exp have all passed.
+      while (exps.size() < 4 || System.currentTimeMillis() / 1000 <= exps.get(2)) {
+        assertTrue(System.nanoTime() < deadline, "three expiries within 30 s: " + events);
+        p.publish("java.jwt.refresh", n, "jr-" + n);
+        int want = ++n;
+        await(() -> got.size() >= want, WAIT, "message " + want);
+        Thread.sleep(100); // pacing, so that messages keep coming across the expiries
+      }
+      assertEquals(IntStream.range(0, n).boxed().toList(), List.copyOf(got));
+      assertEquals(1, count(events, "open"), events::toString);
+      assertEquals(0, count(events, "close"), events::toString);
+      assertEquals(0, count(events, "error"), events::toString);
+      assertTrue(count(events, "refreshed") >= 3, events::toString);
+    }
+  }
+
+  @Test
+  @Order(6)
+  void aFixedJwtEndsAtItsExpiryWithTokenExpiredAndNoReconnect() {
+    List<Subscriber.Event> events = new CopyOnWriteArrayList<>();
+    List<JsonNode> errors = new CopyOnWriteArrayList<>();
+    try (Subscriber s =
+        Subscriber.builder(jwt.url()).token(mintJwt(3)).backoff(FAST).events(events::add).build()) {
+      s.subscribe("java.jwt.fixed", "latest", m -> {}, gap -> {}, errors::add);
+      s.subscribeGroup(
+          "java.jwt.fixed", "g", GroupOptions.consumer("c").onError(errors::add), m -> {});
+      await(() -> errors.size() >= 2, WAIT, "both subscriptions' onError");
+      for (JsonNode e : errors) {
+        assertEquals("error", e.path("type").asText());
+        assertEquals(401, e.path("code").asInt());
+        assertEquals("token_expired", e.path("error").asText());
+      }
+      assertEquals(
+          List.of(4001),
+          events.stream()
+              .filter(e -> e.type().equals("close"))
+              .map(Subscriber.Event::code)
+              .toList());
+      assertEquals(0, count(events, "reconnecting"), events::toString);
+      assertEquals(0, count(events, "refreshed"), "the same token is not sent again");
+    }
+  }
+
+  static int groupPending(String topic, String group) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        a.url().resolve("/api/v1/topics/" + topic + "/groups/" + group))
+                    .header("Authorization", "Bearer " + TOKEN)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return new ObjectMapper().readTree(r.body()).path("pending").asInt(-1);
+  }
+
+  static boolean noneGroupPending(String topic, String group) {
+    try {
+      return groupPending(topic, group) == 0;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  @Order(7)
+  void twoConsumersOnTwoInstancesShareAGroupsMessagesEachOnce() throws Exception {
+    String topic = "java.group.share";
+    Map<String, List<String>> byConsumer = new ConcurrentHashMap<>();
+    Map<String, AtomicInteger> handled = new ConcurrentHashMap<>();
+    List<Integer> plain = Collections.synchronizedList(new ArrayList<>());
+    try (Subscriber s1 = Subscriber.builder(a.url()).token(TOKEN).backoff(FAST).build();
+        Subscriber s2 = Subscriber.builder(b.url()).token(TOKEN).backoff(FAST).build()) {
+      List<Subscriber.GroupSubscription> members = new ArrayList<>();
+      for (Subscriber s : List.of(s1, s2)) {
+        String name = s == s1 ? "c1" : "c2";
+        members.add(
+            s.subscribeGroup(
+                topic,
+                "workers",
+                name,
+                2,
+                m -> {
+                  Thread.sleep(10); // some work, so that both consumers get a share
+                  byConsumer.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>()).add(m.id());
+                  handled.computeIfAbsent(m.id(), k -> new AtomicInteger()).incrementAndGet();
+                }));
+      }
+      // A plain subscription on the same connection and topic gets every message, apart.
+      Subscriber.Subscription all =
+          s1.subscribe(topic, "latest", m -> plain.add(m.payload().asInt()));
+      await(
+          () -> all.lastId() != null && members.stream().allMatch(g -> g.subscribed()),
+          WAIT,
+          "subscribed");
+      Publisher p = publisher(a.url(), TOKEN, 5);
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        ids.add(p.publish(topic, i, "share-" + i).id());
+      }
+      await(() -> handled.keySet().containsAll(ids), WAIT, "all 40 handled");
+      await(() -> noneGroupPending(topic, "workers"), WAIT, "all acked");
+      assertEquals(ids.size(), handled.size());
+      handled.forEach((id, n) -> assertEquals(1, n.get(), id + " handled once"));
+      assertTrue(
+          byConsumer.getOrDefault("c1", List.of()).size() > 0
+              && byConsumer.getOrDefault("c2", List.of()).size() > 0,
+          "both consumers got some: " + byConsumer);
+      await(() -> plain.size() >= 40, WAIT, "the plain subscription's 40");
+      assertEquals(IntStream.range(0, 40).boxed().toList(), List.copyOf(plain));
+    }
+  }
+
+  @Test
+  @Order(8)
+  void aHandlerThatThrowsGetsTheMessageAgainWithDeliveryCountTwo() {
+    String topic = "java.group.nack";
+    List<String> seen = new CopyOnWriteArrayList<>();
+    AtomicInteger failures = new AtomicInteger();
+    try (Subscriber s = Subscriber.builder(a.url()).token(TOKEN).backoff(FAST).build()) {
+      Subscriber.GroupSubscription g =
+          s.subscribeGroup(
+              topic,
+              "retry",
+              GroupOptions.consumer("w1").prefetch(10).nackDelay(Duration.ofMillis(200)),
+              m -> {
+                seen.add(m.payload().asInt() + "#" + m.deliveryCount());
+                if (m.payload().asInt() == 2 && m.deliveryCount() == 1) {
+                  failures.incrementAndGet();
+                  throw new IllegalStateException("not this time");
+                }
+              });
+      await(g::subscribed, WAIT, "subscribed");
+      Publisher p = publisher(a.url(), TOKEN, 5);
+      for (int i = 0; i < 5; i++) {
+        p.publish(topic, i, "nack-" + i);
+      }
+      await(() -> seen.contains("2#2"), WAIT, "the redelivery");
+      await(() -> seen.size() >= 6 && noneGroupPending(topic, "retry"), WAIT, "all acked");
+      assertEquals(1, failures.get());
+      assertEquals(
+          List.of("0#1", "1#1", "2#1", "2#2", "3#1", "4#1"), seen.stream().sorted().toList());
+    }
+  }
+
+  @Test
+  @Order(9)
+  void aGroupConsumerMovesThroughADrainAndEveryMessageEndsAcked() throws Exception {
+    String topic = "java.group.drain";
+    Set<String> handled = ConcurrentHashMap.newKeySet();
+    List<Subscriber.Event> events = new CopyOnWriteArrayList<>();
+    GroupHandler work =
+        m -> {
+          Thread.sleep(5);
+          handled.add(m.id());
+        };
+    try (Subscriber s1 =
+            Subscriber.builder(List.of(a.url(), b.url()))
+                .token(TOKEN)
+                .backoff(FAST)
+                .events(events::add)
+                .build();
+        Subscriber s2 = Subscriber.builder(b.url()).token(TOKEN).backoff(FAST).build()) {
+      Subscriber.GroupSubscription g1 = s1.subscribeGroup(topic, "drain", "d1", 5, work);
+      Subscriber.GroupSubscription g2 = s2.subscribeGroup(topic, "drain", "d2", 5, work);
+      await(() -> g1.subscribed() && g2.subscribed(), WAIT, "subscribed");
+      Publisher p = publisher(b.url(), TOKEN, 5);
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        ids.add(p.publish(topic, i, "drain-" + i).id());
+      }
+      a.task("drain", "?window=1s");
+      for (int i = 20; i < 40; i++) {
+        ids.add(p.publish(topic, i, "drain-" + i).id());
+      }
+      await(() -> opens(events) >= 2, WAIT, "d1's reconnect to b");
+      assertEquals(b.url(), lastOpen(events).url());
+      await(() -> g1.subscribed(), WAIT, "d1 subscribed again");
+      for (int i = 40; i < 50; i++) {
+        ids.add(p.publish(topic, i, "drain-" + i).id());
+      }
+      await(() -> handled.containsAll(ids), WAIT, "all 50 handled");
+      await(() -> noneGroupPending(topic, "drain"), WAIT, "all acked");
+    } finally {
+      a.task("undrain", "");
+    }
+  }
+
+  @Test
+  @Order(20)
   void aSubscriberResumesThroughADrainAndAKillWithoutGapOrRepeat() throws Exception {
     List<Subscriber.Event> events = new CopyOnWriteArrayList<>();
     List<Integer> got = Collections.synchronizedList(new ArrayList<>());

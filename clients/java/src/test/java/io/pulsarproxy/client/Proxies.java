@@ -28,6 +28,10 @@ import java.util.zip.ZipFile;
 final class Proxies implements AutoCloseable {
   static final String TOKEN = "pp-dev-token";
   static final String LIMITED = "limited-secret";
+
+  /** auth.jwt.hmacSecret of jwt.yml. */
+  static final String JWT_SECRET = "pp-client-test-hmac-secret-0123456789abcdef";
+
   private static final String EMBEDDED = "org/signal/embedded-redis/0.9.1/embedded-redis-0.9.1.jar";
 
   private final List<Process> processes = new ArrayList<>();
@@ -94,6 +98,16 @@ final class Proxies implements AutoCloseable {
   }
 
   Proxy startProxy() throws Exception {
+    return startProxy(System.getProperty("pp.proxy.config"));
+  }
+
+  /** A proxy with another configuration file of src/test/resources, such as {@code jwt.yml}. */
+  Proxy startProxyWith(String resource) throws Exception {
+    return startProxy(
+        Path.of(System.getProperty("pp.proxy.config")).resolveSibling(resource).toString());
+  }
+
+  private Proxy startProxy(String config) throws Exception {
     String jar = System.getProperty("pp.proxy.jar");
     if (jar == null || !new File(jar).isFile()) {
       throw new IllegalStateException(
@@ -109,7 +123,7 @@ final class Proxies implements AutoCloseable {
                 "-jar",
                 jar,
                 "server",
-                System.getProperty("pp.proxy.config"))
+                config)
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
     pb.environment().put("PP_HTTP_PORT", "" + port);
