@@ -8,7 +8,9 @@
 //
 // Subscriptions share one WebSocket per PulsarProxy. After any drop the client reconnects and
 // subscribes again from the last id it delivered per topic, so nothing is lost (while retention
-// keeps it) and nothing is delivered twice. See clients/js/README.md and docs/protocol.md.
+// keeps it) and nothing is delivered twice. Consumer groups (pp.subscribeGroup) ack what the
+// handler finished and rejoin with the same consumer name. With a tokenProvider, an expiring JWT
+// is refreshed on the open connection. See clients/js/README.md and docs/protocol.md.
 
 /** An HTTP refusal from the proxy: `status`, the stable `error` word, and its `message`. */
 export class PulsarProxyError extends Error {
@@ -54,6 +56,36 @@ function sleep(ms, signal) {
   });
 }
 
+/** How many acked ids a group subscription remembers, to ack a redelivery again unseen. */
+const ACKED_MEMORY = 10000;
+/** Most ids the proxy takes in one ack or nack frame. */
+const MAX_IDS_PER_FRAME = 1000;
+/** Close codes after which the connection's token never works again: a new one is needed. */
+const TOKEN_CLOSES = { 4001: "token_expired", 4003: "token_revoked" };
+
+/** Plain subscriptions are keyed by topic, group ones by topic and group (they may coexist). */
+function subKey(topic, group) {
+  return group === undefined ? topic : `${topic}\u0000${group}`;
+}
+
+/** A set that forgets its oldest entries beyond `limit`, so a long-lived consumer stays small. */
+class BoundedSet {
+  constructor(limit) {
+    this._limit = limit;
+    this._set = new Set();
+  }
+
+  has(v) {
+    return this._set.has(v);
+  }
+
+  add(v) {
+    this._set.delete(v);
+    this._set.add(v);
+    if (this._set.size > this._limit) this._set.delete(this._set.values().next().value);
+  }
+}
+
 export class PulsarProxy {
   /**
    * @param {string|string[]} url the proxy's base URL (`https://push.example.com`), normally your
@@ -61,18 +93,22 @@ export class PulsarProxy {
    * @param {object} [options]
    * @param {string} [options.token] a bearer token
    * @param {() => (string|Promise<string>)} [options.tokenProvider] asked for the token before
-   *   every connect and every publish, instead of `token`
+   *   every connect and every publish, instead of `token`, and on a `token_expiring` frame (the
+   *   answer, when it is a new token, is sent as a `refresh`)
    * @param {Function} [options.WebSocket] a WebSocket class (Node 20: `import WebSocket from "ws"`)
    * @param {Function} [options.fetch] a fetch function (default: the global one)
    * @param {{initialMs?: number, maxMs?: number}} [options.backoff] reconnect and retry backoff
    *   (full jitter, default 250 ms doubling to 30 s)
    * @param {number} [options.publishRetries] attempts after the first (default 5)
+   * @param {string} [options.consumer] the consumer name of group subscriptions (default: a
+   *   random one per PulsarProxy)
    * @param {(event: object) => void} [options.onEvent] connection events, for logs and tests:
-   *   `{type: "open"|"close"|"reconnecting"|"hint"|"error"|"retry", ...}` (`retry`: a publish
-   *   is tried again after `status` (0: a network error) in `delayMs`)
-   * @param {(frame: object) => void} [options.onTokenExpiring] optional hook, called on a
-   *   `token_expiring` frame; reserved: wired when expiring (JWT) tokens land in the proxy. The
-   *   client already asks `tokenProvider` again on every reconnect.
+   *   `{type: "open"|"close"|"reconnecting"|"hint"|"error"|"retry"|"refreshed"|"refresh_skipped"|
+   *   "stopped"|"handler_error", ...}` (`retry`: a publish is tried again after `status` (0: a
+   *   network error) in `delayMs`; `stopped`: a 4001/4003 close without a tokenProvider ended
+   *   every subscription)
+   * @param {(frame: object) => void} [options.onTokenExpiring] optional observer, called on every
+   *   `token_expiring` frame (before the client refreshes, when it has a tokenProvider)
    */
   constructor(url, options = {}) {
     const urls = (Array.isArray(url) ? url : [url]).map((u) => String(u).replace(/\/+$/, ""));
@@ -88,9 +124,13 @@ export class PulsarProxy {
     this._backoff = { initialMs: 250, maxMs: 30000, ...(options.backoff ?? {}) };
     this._publishRetries = options.publishRetries ?? 5;
     this._onEvent = options.onEvent ?? (() => {});
-    this._onTokenExpiring = options.onTokenExpiring;
-    this._subs = new Map(); // topic -> subscription state
+    this._tokenExpiringHook = options.onTokenExpiring;
+    this._consumer = options.consumer ?? `js-${randomId()}`;
+    this._subs = new Map(); // subKey(topic, group) -> subscription state
+    this._awaiting = new Map(); // topic -> keys whose subscribe is not answered yet, in order sent
     this._ws = null;
+    this._connToken = undefined; // the token this connection was opened with or refreshed to
+    this._refresh = null; // {ws, token} while a refresh is in flight
     this._attempt = 0;
     this._hintMs = null;
     this._timer = null;
@@ -101,6 +141,11 @@ export class PulsarProxy {
   /** The base URL in use now. */
   get url() {
     return this._urls[this._next % this._urls.length];
+  }
+
+  /** The consumer name group subscriptions use unless they name one. */
+  get consumer() {
+    return this._consumer;
   }
 
   async _currentToken() {
@@ -119,15 +164,16 @@ export class PulsarProxy {
    *   `message_id`, `timestamp`, `payload`, `metadata`, maybe `key`)
    * @param {(gap: object) => void} [handlers.onGap] retention removed messages after `from`
    * @param {(error: object) => void} [handlers.onError] the proxy refused this subscription
-   *   (an `error` frame: `forbidden`, `invalid_topic`, ...); it is not retried
+   *   (an `error` frame: `forbidden`, `invalid_topic`, ...); it is not retried. Also called with
+   *   `{type: "error", code: 401, error: "token_expired"|"token_revoked"}` when the connection
+   *   closed with 4001/4003 and there is no tokenProvider to get a new token from.
    * @returns {{close(): void, readonly lastId: string|null, readonly topic: string}}
    */
   subscribe(topic, { from = "latest", onMessage, onGap, onError } = {}) {
-    if (typeof topic !== "string" || topic === "") throw new TypeError("topic must be a non-empty string");
-    if (typeof onMessage !== "function") throw new TypeError("onMessage must be a function");
-    if (this._subs.has(topic)) throw new Error(`already subscribed to ${topic}`);
-    if (this._closed) throw new Error("this PulsarProxy is closed");
+    this._checkNew(topic, undefined, onMessage);
     const sub = {
+      kind: "plain",
+      key: subKey(topic),
       topic,
       from: String(from),
       lastId: ID.test(String(from)) ? String(from) : null, // nothing below or at this is delivered
@@ -137,26 +183,75 @@ export class PulsarProxy {
       active: true,
       subscribed: false,
     };
-    this._subs.set(topic, sub);
-    if (this._ws && this._ws.readyState === 1) {
-      this._sendSubscribe(sub);
-    } else {
-      this._ensureConnected();
-    }
+    this._addSub(sub);
     const self = this;
     return {
       topic,
       get lastId() {
         return sub.lastId;
       },
+      get subscribed() {
+        return sub.subscribed;
+      },
       close() {
-        if (!sub.active) return;
-        sub.active = false;
-        self._subs.delete(topic);
-        if (self._ws && self._ws.readyState === 1) {
-          self._ws.send(JSON.stringify({ op: "unsubscribe", topic }));
-        }
-        if (self._subs.size === 0) self._disconnect();
+        self._closeSub(sub);
+      },
+    };
+  }
+
+  /**
+   * Joins a consumer group of a topic: each message goes to one consumer of the group, and comes
+   * again (to any consumer) until it is acked. At least once: see clients/js/README.md.
+   *
+   * @param {string} topic
+   * @param {string} group
+   * @param {object} handlers
+   * @param {(message: object) => (void|Promise<void>)} handlers.onMessage gets the message frame
+   *   (with `group` and `delivery_count`); with `ack: "manual"` it also has `ack()` and
+   *   `nack(delay)`
+   * @param {"auto"|"manual"} [handlers.ack] `auto` (default): acked when onMessage returns (or
+   *   its promise resolves), nacked when it throws (or rejects)
+   * @param {string|number} [handlers.nackDelay] auto mode: a failed message is due again after
+   *   this (`"5s"`, or milliseconds); default at once
+   * @param {string} [handlers.consumer] this consumer's name (default: the PulsarProxy's)
+   * @param {number} [handlers.prefetch] messages in flight at most (1 to 1000; proxy default 100)
+   * @param {(error: object) => void} [handlers.onError] the proxy refused the subscription
+   * @returns {{close(): void, readonly topic: string, readonly group: string, readonly consumer: string, readonly subscribed: boolean}}
+   */
+  subscribeGroup(topic, group, { consumer = this._consumer, prefetch, ack = "auto", nackDelay, onMessage, onError } = {}) {
+    if (typeof group !== "string" || group === "") throw new TypeError("group must be a non-empty string");
+    if (ack !== "auto" && ack !== "manual") throw new TypeError('ack must be "auto" or "manual"');
+    this._checkNew(topic, group, onMessage);
+    const sub = {
+      kind: "group",
+      key: subKey(topic, group),
+      topic,
+      group,
+      consumer,
+      prefetch,
+      manual: ack === "manual",
+      nackDelay,
+      onMessage,
+      onError,
+      active: true,
+      subscribed: false,
+      acked: new BoundedSet(ACKED_MEMORY), // ids this client acked: a redelivery is acked unseen
+      handling: new Set(), // ids with the handler now: a redelivery meanwhile is not passed again
+      acks: [], // ids to ack in the next frame
+      nacks: new Map(), // delay ("" for none) -> ids to nack in the next frame
+      flushQueued: false,
+    };
+    this._addSub(sub);
+    const self = this;
+    return {
+      topic,
+      group,
+      consumer,
+      get subscribed() {
+        return sub.subscribed;
+      },
+      close() {
+        self._closeSub(sub);
       },
     };
   }
@@ -168,11 +263,48 @@ export class PulsarProxy {
     this._disconnect();
   }
 
+  _checkNew(topic, group, onMessage) {
+    if (typeof topic !== "string" || topic === "") throw new TypeError("topic must be a non-empty string");
+    if (typeof onMessage !== "function") throw new TypeError("onMessage must be a function");
+    if (this._subs.has(subKey(topic, group))) throw new Error(`already subscribed to ${topic}${group === undefined ? "" : ` in group ${group}`}`);
+    if (this._closed) throw new Error("this PulsarProxy is closed");
+  }
+
+  _addSub(sub) {
+    this._subs.set(sub.key, sub);
+    if (this._isOpen()) {
+      this._sendSubscribe(sub);
+    } else {
+      this._ensureConnected();
+    }
+  }
+
+  _closeSub(sub) {
+    if (!sub.active) return;
+    if (sub.kind === "group") this._flushSettles(sub); // acks first: then nothing comes back
+    sub.active = false;
+    this._subs.delete(sub.key);
+    this._send(sub.kind === "group" ? { op: "unsubscribe", topic: sub.topic, group: sub.group } : { op: "unsubscribe", topic: sub.topic });
+    if (this._subs.size === 0) this._disconnect();
+  }
+
+  _isOpen() {
+    return this._ws !== null && this._ws.readyState === 1;
+  }
+
+  /** Sends a frame when the connection is open; false when it is not. */
+  _send(frame) {
+    if (!this._isOpen()) return false;
+    this._ws.send(JSON.stringify(frame));
+    return true;
+  }
+
   _disconnect() {
     clearTimeout(this._timer);
     this._timer = null;
     const ws = this._ws;
     this._ws = null;
+    this._refresh = null;
     if (ws) {
       ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null;
       try {
@@ -221,20 +353,53 @@ export class PulsarProxy {
       return;
     }
     this._ws = ws;
+    this._connToken = token;
     const here = this.url;
     ws.onopen = () => {
       this._onEvent({ type: "open", url: here });
+      this._awaiting.clear();
       for (const sub of this._subs.values()) this._sendSubscribe(sub);
+      // Acks queued while the connection was down: an ack works through any connection.
+      for (const sub of this._subs.values()) if (sub.kind === "group") this._flushSettles(sub);
     };
     ws.onmessage = (e) => this._onFrame(e.data);
     ws.onerror = () => {}; // a close follows
-    ws.onclose = (e) => {
-      if (this._ws !== ws) return;
-      this._ws = null;
-      for (const sub of this._subs.values()) sub.subscribed = false;
-      this._onEvent({ type: "close", url: here, code: e.code, reason: e.reason });
-      this._scheduleReconnect();
+    ws.onclose = (e) => this._onClose(ws, here, e);
+  }
+
+  _onClose(ws, url, e) {
+    if (this._ws !== ws) return;
+    this._ws = null;
+    this._refresh = null;
+    this._awaiting.clear();
+    for (const sub of this._subs.values()) sub.subscribed = false;
+    this._onEvent({ type: "close", url, code: e.code, reason: e.reason });
+    const word = TOKEN_CLOSES[e.code];
+    if (word && !this._tokenProvider) {
+      this._stop(e.code, word);
+      return;
+    }
+    this._scheduleReconnect(); // with a tokenProvider, the reconnect asks it for a new token
+  }
+
+  /**
+   * The token expired or was revoked and there is no tokenProvider: reconnecting with the same
+   * token would be refused forever, so every subscription ends and is told why.
+   */
+  _stop(code, word) {
+    const frame = {
+      type: "error",
+      code: 401,
+      error: word,
+      message: `the connection closed with ${code} ${word}; without a tokenProvider the client cannot get a new token, so it stopped`,
     };
+    const subs = [...this._subs.values()];
+    this._subs.clear();
+    for (const sub of subs) {
+      sub.active = false;
+      if (sub.onError) sub.onError(frame);
+    }
+    this._onEvent({ type: "stopped", code, frame });
   }
 
   _scheduleReconnect() {
@@ -249,9 +414,28 @@ export class PulsarProxy {
   }
 
   _sendSubscribe(sub) {
-    // Resume after the last id delivered; before any, from what the caller asked for.
-    const from = sub.lastId ?? sub.from;
-    this._ws.send(JSON.stringify({ op: "subscribe", topic: sub.topic, from }));
+    const frame =
+      sub.kind === "group"
+        ? { op: "subscribe", topic: sub.topic, group: sub.group, consumer: sub.consumer, ...(sub.prefetch !== undefined ? { prefetch: sub.prefetch } : {}) }
+        : // Resume after the last id delivered; before any, from what the caller asked for.
+          { op: "subscribe", topic: sub.topic, from: sub.lastId ?? sub.from };
+    if (!this._send(frame)) return;
+    // The proxy's error frames name the topic but not the group; it answers subscribes in order,
+    // so the oldest unanswered subscribe of that topic is the one an error frame refuses.
+    const keys = this._awaiting.get(sub.topic) ?? [];
+    keys.push(sub.key);
+    this._awaiting.set(sub.topic, keys);
+  }
+
+  /** Takes `key` (or, without one, the oldest) off the topic's unanswered subscribes. */
+  _answered(topic, key) {
+    const keys = this._awaiting.get(topic);
+    if (!keys || keys.length === 0) return undefined;
+    const i = key === undefined ? 0 : keys.indexOf(key);
+    if (i < 0) return undefined;
+    const [taken] = keys.splice(i, 1);
+    if (keys.length === 0) this._awaiting.delete(topic);
+    return taken;
   }
 
   _onFrame(data) {
@@ -261,49 +445,205 @@ export class PulsarProxy {
     } catch {
       return;
     }
-    const sub = f.topic !== undefined ? this._subs.get(f.topic) : undefined;
     switch (f.type) {
       case "message":
-        if (!sub || !sub.active) return;
-        if (sub.lastId !== null && compareIds(f.id, sub.lastId) <= 0) return; // seen: not again
-        sub.lastId = f.id;
-        sub.onMessage(f);
+        if (f.group !== undefined) this._onGroupMessage(f);
+        else this._onMessage(f);
         return;
       case "subscribed":
-        this._attempt = 0; // a working connection: the backoff starts over
-        if (!sub) return;
-        sub.subscribed = true;
-        // "latest" resolved to an id: a later resume starts there, not at a newer "latest".
-        if (sub.lastId === null && ID.test(String(f.from))) sub.lastId = f.from;
+        this._onSubscribed(f);
         return;
-      case "gap":
+      case "gap": {
+        const sub = this._subs.get(subKey(f.topic));
         if (sub?.active && sub.onGap) sub.onGap(f);
         return;
+      }
       case "reconnect":
         this._hintMs = Math.max(0, Number(f.after_ms) || 0);
         this._onEvent({ type: "hint", afterMs: this._hintMs });
         return; // the close follows
       case "token_expiring":
-        if (this._onTokenExpiring) this._onTokenExpiring(f);
+        this._onTokenExpiring(f);
+        return;
+      case "refreshed":
+        this._onRefreshed(f);
         return;
       case "error":
-        if (sub && f.error === "store_unavailable") {
-          // The proxy could not look the topic up; ask again shortly.
-          setTimeout(() => {
-            if (sub.active && this._ws && this._ws.readyState === 1 && !sub.subscribed) this._sendSubscribe(sub);
-          }, backoffDelay(1, this._backoff));
-          return;
-        }
-        if (sub && f.error !== "already_subscribed") {
-          sub.active = false;
-          this._subs.delete(sub.topic);
-          if (sub.onError) sub.onError(f);
-        }
-        this._onEvent({ type: "error", frame: f });
+        if (f.topic === undefined) this._onConnectionError(f);
+        else this._onTopicError(f);
         return;
       default:
-        return; // pong, unsubscribed, disconnected (the close follows), later frame types
+        return; // pong, unsubscribed, acked, nacked, disconnected (the close follows), later types
     }
+  }
+
+  _onMessage(f) {
+    const sub = this._subs.get(subKey(f.topic));
+    if (!sub || !sub.active) return;
+    if (sub.lastId !== null && compareIds(f.id, sub.lastId) <= 0) return; // seen: not again
+    sub.lastId = f.id;
+    sub.onMessage(f);
+  }
+
+  _onSubscribed(f) {
+    this._attempt = 0; // a working connection: the backoff starts over
+    const key = subKey(f.topic, f.group);
+    this._answered(f.topic, key);
+    const sub = this._subs.get(key);
+    if (!sub) return;
+    sub.subscribed = true;
+    // "latest" resolved to an id: a later resume starts there, not at a newer "latest".
+    if (sub.kind === "plain" && sub.lastId === null && ID.test(String(f.from))) sub.lastId = f.from;
+  }
+
+  /** An error frame naming a topic: a refused subscribe, a refresh's forbidden, a failed ack. */
+  _onTopicError(f) {
+    const key = f.group !== undefined ? subKey(f.topic, f.group) : this._answered(f.topic);
+    let subs;
+    if (key !== undefined) {
+      subs = this._subs.has(key) ? [this._subs.get(key)] : [];
+    } else if (f.error === "forbidden") {
+      // After a refresh the new token may not read this topic: the proxy ended every
+      // subscription of it (one frame each, the first ends them all here).
+      subs = [...this._subs.values()].filter((s) => s.topic === f.topic);
+    } else {
+      subs = []; // an ack or nack that failed: the message comes again, nothing to end
+    }
+    if (f.error === "store_unavailable") {
+      // The proxy could not look the topic up; ask again shortly.
+      for (const sub of subs) {
+        setTimeout(() => {
+          if (sub.active && this._isOpen() && !sub.subscribed) this._sendSubscribe(sub);
+        }, backoffDelay(1, this._backoff));
+      }
+      return;
+    }
+    if (f.error !== "already_subscribed") {
+      for (const sub of subs) {
+        sub.active = false;
+        this._subs.delete(sub.key);
+        if (sub.onError) sub.onError(f);
+      }
+    }
+    this._onEvent({ type: "error", frame: f });
+  }
+
+  /** An error frame without a topic: in practice the answer to a refused refresh. */
+  _onConnectionError(f) {
+    // The connection keeps its old token until exp; then the proxy closes it with 4001 and the
+    // reconnect asks the tokenProvider again. Subscriptions are not touched.
+    this._refresh = null;
+    this._onEvent({ type: "error", frame: f });
+  }
+
+  // ---- token refresh
+
+  _onTokenExpiring(f) {
+    if (this._tokenExpiringHook) this._tokenExpiringHook(f);
+    if (!this._tokenProvider || this._refresh) return; // at most one refresh in flight
+    this._refreshToken(this._ws, f);
+  }
+
+  async _refreshToken(ws, f) {
+    const refresh = { ws, token: null };
+    this._refresh = refresh;
+    let token;
+    try {
+      token = await this._tokenProvider();
+    } catch (e) {
+      if (this._refresh === refresh) this._refresh = null;
+      this._onEvent({ type: "error", error: e });
+      return;
+    }
+    // The connection closed meanwhile: its reconnect asks the provider again.
+    if (this._refresh !== refresh || this._ws !== ws || !this._isOpen()) return;
+    if (!token || token === this._connToken) {
+      // The same token again would change nothing: let the connection run to exp (4001) and
+      // reconnect then.
+      this._refresh = null;
+      this._onEvent({ type: "refresh_skipped", exp: f.exp });
+      return;
+    }
+    refresh.token = token;
+    this._send({ op: "refresh", token });
+  }
+
+  _onRefreshed(f) {
+    if (this._refresh?.token) this._connToken = this._refresh.token;
+    this._refresh = null;
+    this._onEvent({ type: "refreshed", exp: f.exp });
+  }
+
+  // ---- consumer groups
+
+  _onGroupMessage(f) {
+    const sub = this._subs.get(subKey(f.topic, f.group));
+    if (!sub || !sub.active) return;
+    // Acked before, but the ack was lost (the connection dropped first): ack again, unseen.
+    if (sub.acked.has(f.id)) {
+      this._queueSettle(sub, f.id, "ack");
+      return;
+    }
+    if (sub.handling.has(f.id)) return; // the handler still has it and will settle it
+    sub.handling.add(f.id);
+    let settled = false;
+    const settle = (op, delay) => {
+      if (settled) return;
+      settled = true;
+      sub.handling.delete(f.id);
+      this._queueSettle(sub, f.id, op, delay);
+    };
+    const failed = (error) => {
+      this._onEvent({ type: "handler_error", topic: f.topic, group: f.group, id: f.id, error });
+      settle("nack", sub.nackDelay);
+    };
+    const done = () => {
+      if (!sub.manual) settle("ack");
+    };
+    const m = sub.manual ? { ...f, ack: () => settle("ack"), nack: (delay) => settle("nack", delay) } : f;
+    let result;
+    try {
+      result = sub.onMessage(m);
+    } catch (e) {
+      failed(e);
+      return;
+    }
+    if (result && typeof result.then === "function") result.then(done, failed);
+    else done();
+  }
+
+  /** Queues an ack or nack; all queued in one turn go out together, one frame per kind. */
+  _queueSettle(sub, id, op, delay) {
+    if (op === "ack") {
+      sub.acked.add(id);
+      sub.acks.push(id);
+    } else {
+      const d = delay === undefined || delay === null ? "" : typeof delay === "number" ? `${delay}ms` : String(delay);
+      if (!sub.nacks.has(d)) sub.nacks.set(d, []);
+      sub.nacks.get(d).push(id);
+    }
+    if (sub.flushQueued) return;
+    sub.flushQueued = true;
+    queueMicrotask(() => {
+      sub.flushQueued = false;
+      this._flushSettles(sub);
+    });
+  }
+
+  _flushSettles(sub) {
+    // While the connection is down they wait: the next connection sends them.
+    if (!this._isOpen()) return;
+    const base = { topic: sub.topic, group: sub.group };
+    for (let i = 0; i < sub.acks.length; i += MAX_IDS_PER_FRAME) {
+      this._send({ op: "ack", ...base, ids: sub.acks.slice(i, i + MAX_IDS_PER_FRAME) });
+    }
+    sub.acks = [];
+    for (const [delay, ids] of sub.nacks) {
+      for (let i = 0; i < ids.length; i += MAX_IDS_PER_FRAME) {
+        this._send({ op: "nack", ...base, ids: ids.slice(i, i + MAX_IDS_PER_FRAME), ...(delay ? { delay } : {}) });
+      }
+    }
+    sub.nacks.clear();
   }
 
   // ---- publishing
