@@ -468,6 +468,8 @@ public final class Subscriber implements AutoCloseable {
         groups.values().forEach(g -> refused.add(g.options.onError()));
         subs.clear();
         groups.clear();
+        closed = true; // later subscribes fail at once instead of retrying the dead token
+        timer.shutdown();
         frame =
             json.createObjectNode()
                 .put("type", "error")
