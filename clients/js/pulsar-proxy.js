@@ -259,6 +259,8 @@ export class PulsarProxy {
   /** Closes every subscription and the connection. */
   close() {
     this._closed = true;
+    // Acks still queued go out first: otherwise their messages would come back to the group.
+    for (const sub of this._subs.values()) if (sub.kind === "group") this._flushSettles(sub);
     this._subs.clear();
     this._disconnect();
   }

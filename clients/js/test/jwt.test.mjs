@@ -133,3 +133,25 @@ test("a refused refresh (sub_mismatch) is reported; at 4001 the client reconnect
   assert.equal(count(events, "stopped"), 0);
   pp.close();
 });
+
+test("a provider that answers the same token: no refresh is sent; the 4001 at exp reconnects with the next one, nothing missed", async () => {
+  let cached = null;
+  // A provider that caches its token until it has expired, as a naive one would.
+  const { pp, events } = client({
+    tokenProvider: () => {
+      if (!cached || cached.exp <= Date.now() / 1000) cached = { exp: Math.floor(Date.now() / 1000) + 3, token: mint("erin", 3) };
+      return cached.token;
+    },
+  });
+  const got = [];
+  const sub = pp.subscribe("jwt.same", { onMessage: (m) => got.push(m.payload) });
+  await until(() => sub.subscribed, 20000, "subscribed");
+  const reconnected = () => events.some((e) => e.type === "close" && e.code === 4001) && count(events, "open") >= 2 && sub.subscribed;
+  const sent = await publishUntil("jwt.same", reconnected);
+  await until(() => got.length >= sent, 20000, `${sent} messages`);
+  assert.equal(inOrderOnce(got, sent), null);
+  assert.ok(count(events, "refresh_skipped") >= 1, JSON.stringify(events));
+  assert.equal(count(events, "refreshed"), 0);
+  assert.equal(count(events, "stopped"), 0);
+  pp.close();
+});
