@@ -114,6 +114,9 @@ final class FanoutScenario {
             .put("delivered", delivered.get())
             .put("expected", expected)
             .put("delivered_per_s", Math.round(delivered.get() / seconds))
+            .put(
+                "message_frame_bytes",
+                delivered.get() == 0 ? 0 : tally.messageBytes.get() / delivered.get())
             .latency("latency", total)
             .put("lost", lost)
             .put("duplicated", duplicated)

@@ -23,6 +23,8 @@ final class FrameTally implements RawSubscribers.Listener {
 
   final Recorder latencyMicros = new Recorder(3);
   final AtomicLong delivered = new AtomicLong();
+  /** The message frames' payload bytes (what the WebSocket frames carried), for their size. */
+  final AtomicLong messageBytes = new AtomicLong();
   final AtomicLong failed = new AtomicLong();
   private final CountDownLatch subscribed;
 
@@ -44,6 +46,7 @@ final class FrameTally implements RawSubscribers.Listener {
           t = t * 10 + (buf[i] - '0');
         }
       }
+      messageBytes.addAndGet(length);
       delivered(subscriber, buf, id, t, now);
     } else if (startsWith(buf, offset, end, SUBSCRIBED) && subscriber.markSubscribed()) {
       subscribed.countDown();
@@ -68,6 +71,7 @@ final class FrameTally implements RawSubscribers.Listener {
       if (id < 0) {
         return;
       }
+      messageBytes.addAndGet(length);
       int idStart = id + ((buf[id] & 0xFF) == 0xd9 ? 2 : 1); // fixstr, or str8 with its length
       delivered(subscriber, buf, idStart, sent < 0 ? -1 : msgpackLong(buf, sent), now);
     } else if (startsWith(buf, offset + header, end, MP_SUBSCRIBED)
