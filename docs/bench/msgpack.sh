@@ -9,7 +9,8 @@
 # Starts its own redis-server (or valkey-server) on $VALKEY_PORT (6390) and the proxy from a copy
 # of target/pulsar-proxy.jar with the shipped config.yml (rate limit raised through -Ddw.*); warms
 # the JIT with 40 s of fan-out in both encodings first, then runs JSON, MessagePack, JSON,
-# MessagePack. $SUBSCRIBERS (1000), $RATE (200 msg/s), $DURATION (20 s). Run nothing else meanwhile.
+# MessagePack. $SUBSCRIBERS (1000), $RATE (200 msg/s), $DURATION (20 s); $SERVER_JAR runs another
+# build as the server (perf stays this one's), for a before/after. Run nothing else meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,11 +22,12 @@ DURATION=${DURATION:-20}
 mkdir -p "$(dirname "$OUT")" target/bench
 JAR=target/bench/proxy.jar
 cp target/pulsar-proxy.jar "$JAR"
+cp "${SERVER_JAR:-target/pulsar-proxy.jar}" target/bench/server.jar
 PERF=(java -jar "$JAR" perf)
 
 SERVER=$(command -v valkey-server || command -v redis-server)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 "$SERVER" --port "$VALKEY_PORT" --bind 127.0.0.1 --save "" --appendonly no \
@@ -37,7 +39,7 @@ VALKEY_URL="redis://127.0.0.1:$VALKEY_PORT" java -Xmx2g \
   '-Ddw.auth.tokens[0].rateLimit.burst=100000000' \
   -Ddw.delivery.maxConnections=30000 \
   '-Ddw.auth.tokens[0].maxConnections=30000' \
-  -jar "$JAR" server config.yml > target/bench/proxy.log 2>&1 &
+  -jar target/bench/server.jar server config.yml > target/bench/proxy.log 2>&1 &
 PROXY_PID=$!
 PIDS+=("$PROXY_PID")
 for _ in $(seq 1 120); do
