@@ -32,6 +32,10 @@ public final class PerfCommand extends Command {
     p.addArgument("--rate").type(Double.class).setDefault(50.0).help("messages per second");
     p.addArgument("--duration").type(Integer.class).setDefault(20).help("seconds");
     p.addArgument("--size").type(Integer.class).setDefault(200).help("payload bytes");
+    p.addArgument("--frames")
+        .choices("json", "msgpack")
+        .setDefault("json")
+        .help("fanout: the subscribers' frames (pp.v1.json or the pp.v1.msgpack subprotocol)");
     p.addArgument("--missed").type(Integer.class).setDefault(1000).help("resume: messages missed");
     p.addArgument("--connections")
         .type(Integer.class)

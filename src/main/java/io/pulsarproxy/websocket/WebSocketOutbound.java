@@ -29,7 +29,7 @@ final class WebSocketOutbound extends Outbound {
 
   /**
    * @param msgpack the connection speaks {@code pp.v1.msgpack}: every frame goes out as the same
-   *     value in binary MessagePack (converted here, per connection; JSON stays shared)
+   *     value in binary MessagePack (message frames converted once and shared, as the JSON is)
    */
   WebSocketOutbound(
       Session session,
@@ -61,7 +61,7 @@ final class WebSocketOutbound extends Outbound {
     core.sendFrame(
         msgpack
             ? new org.eclipse.jetty.websocket.core.Frame(
-                OpCode.BINARY, ByteBuffer.wrap(MessagePackCodec.fromJson(frame.utf8())))
+                OpCode.BINARY, ByteBuffer.wrap(frame.msgpack()))
             : new org.eclipse.jetty.websocket.core.Frame(
                 OpCode.TEXT, ByteBuffer.wrap(frame.utf8())),
         org.eclipse.jetty.util.Callback.from(

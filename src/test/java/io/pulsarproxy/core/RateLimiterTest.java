@@ -3,6 +3,7 @@ package io.pulsarproxy.core;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pulsarproxy.core.RateLimiter.RateLimit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,5 +48,29 @@ class RateLimiterTest {
     ApiException e = assertThrows(ApiException.class, () -> limiter.acquire("a", twoPerSecond, 5));
     assertEquals(429, e.status());
     assertEquals(true, e.getMessage().contains("burst"));
+  }
+
+  @Test
+  void bucketsThatRefilledAreDroppedWithoutForgettingOnesInUse() {
+    for (int i = 0; i < 100; i++) {
+      limiter.acquire("sub-" + i, twoPerSecond, 1);
+    }
+    limiter.acquire("busy", twoPerSecond, 4);
+    now.addAndGet(1_000_000_000L); // sub-*: full again (3 + 2 >= 4); busy: 2 of 4
+    limiter.sweep(now.get());
+    assertEquals(1, limiter.bucketCount(), "only the bucket that is not full is kept");
+    limiter.acquire("busy", twoPerSecond, 2);
+    assertThrows(ApiException.class, () -> limiter.acquire("busy", twoPerSecond, 1));
+    limiter.acquire("sub-1", twoPerSecond, 4); // a dropped bucket comes back full
+  }
+
+  @Test
+  void sweepsRunAsAcquisitionsGoBy() {
+    for (int i = 0; i < RateLimiter.SWEEP_EVERY; i++) {
+      limiter.acquire("sub-" + i, twoPerSecond, 1);
+      now.addAndGet(1_000_000L);
+    }
+    // The sweep at the last acquisition dropped every bucket that had refilled meanwhile.
+    assertTrue(limiter.bucketCount() < 1000, "buckets kept: " + limiter.bucketCount());
   }
 }

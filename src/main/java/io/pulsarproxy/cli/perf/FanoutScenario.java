@@ -17,7 +17,14 @@ import org.HdrHistogram.Recorder;
  * frame received, both clocks in this process), and lost, duplicated and out-of-order frames.
  */
 final class FanoutScenario {
-  record Options(int subscribers, int topics, double rate, Duration duration, int payloadBytes) {}
+  /** @param msgpack subscribers ask for the {@code pp.v1.msgpack} subprotocol */
+  record Options(
+      int subscribers,
+      int topics,
+      double rate,
+      Duration duration,
+      int payloadBytes,
+      boolean msgpack) {}
 
   private final PerfClient client;
   private final PrintStream progress;
@@ -37,7 +44,7 @@ final class FanoutScenario {
     FrameTally tally = new FrameTally(subscribed);
     Recorder latency = tally.latencyMicros;
     AtomicLong delivered = tally.delivered;
-    client.startSubscribers(tally);
+    client.startSubscribers(tally, o.msgpack() ? "pp.v1.msgpack" : null);
     List<PerfSubscriber> sockets = new ArrayList<>();
     long connectStart = System.nanoTime();
     for (int i = 0; i < o.subscribers(); i++) {
@@ -96,6 +103,7 @@ final class FanoutScenario {
         new Report("fanout")
             .put("subscribers", o.subscribers())
             .put("subscribe_failures", tally.failed.get())
+            .put("frames", o.msgpack() ? "msgpack" : "json")
             .put("topics", o.topics())
             .put("rate_per_s", o.rate())
             .put("seconds", Math.round(seconds * 10) / 10.0)
@@ -106,6 +114,9 @@ final class FanoutScenario {
             .put("delivered", delivered.get())
             .put("expected", expected)
             .put("delivered_per_s", Math.round(delivered.get() / seconds))
+            .put(
+                "message_frame_bytes",
+                delivered.get() == 0 ? 0 : tally.messageBytes.get() / delivered.get())
             .latency("latency", total)
             .put("lost", lost)
             .put("duplicated", duplicated)

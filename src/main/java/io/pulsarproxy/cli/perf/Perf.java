@@ -41,7 +41,8 @@ public final class Perf {
                             ns.getInt("topics"),
                             ns.getDouble("rate"),
                             Duration.ofSeconds(ns.getInt("duration")),
-                            ns.getInt("size")));
+                            ns.getInt("size"),
+                            "msgpack".equals(ns.getString("frames"))));
             case "connections" ->
                 new ConnectionsScenario(client, progress)
                     .run(

@@ -44,10 +44,16 @@ final class PerfClient implements AutoCloseable {
 
   /** Starts the subscriber selector threads (closing any earlier ones); frames go to listener. */
   void startSubscribers(RawSubscribers.Listener listener) throws IOException {
+    startSubscribers(listener, null);
+  }
+
+  /** The same, asking for a WebSocket subprotocol ({@code pp.v1.msgpack}) when not null. */
+  void startSubscribers(RawSubscribers.Listener listener, String subprotocol) throws IOException {
     stopSubscribers();
     int port = base.getPort() > 0 ? base.getPort() : 80;
     subscribers =
-        new RawSubscribers(new InetSocketAddress(base.getHost(), port), token, 2, listener);
+        new RawSubscribers(
+            new InetSocketAddress(base.getHost(), port), token, subprotocol, 2, listener);
   }
 
   /** Connects a subscriber to its topic, resuming after {@code from} when it is not null. */

@@ -23,16 +23,21 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class RawSubscribers implements AutoCloseable {
   /**
-   * Receives each text frame's bytes ({@code buf[offset, offset+length)}), on a selector thread.
+   * Receives each text (or binary) frame's bytes ({@code buf[offset, offset+length)}), on a
+   * selector thread.
    */
   interface Listener {
     void onText(PerfSubscriber subscriber, byte[] buf, int offset, int length);
+
+    /** A binary frame: on a {@code pp.v1.msgpack} connection, every server frame. */
+    default void onBinary(PerfSubscriber subscriber, byte[] buf, int offset, int length) {}
 
     void onClosed(PerfSubscriber subscriber);
   }
 
   private final InetSocketAddress server;
   private final String token;
+  private final String subprotocol;
   private final Listener listener;
   private static final int PORTS_PER_SOURCE_ADDRESS = 20_000;
 
@@ -41,10 +46,13 @@ final class RawSubscribers implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicInteger();
   private int next;
 
-  RawSubscribers(InetSocketAddress server, String token, int threads, Listener listener)
+  /** @param subprotocol asked for with {@code Sec-WebSocket-Protocol}, or null for none */
+  RawSubscribers(
+      InetSocketAddress server, String token, String subprotocol, int threads, Listener listener)
       throws IOException {
     this.server = server;
     this.token = token;
+    this.subprotocol = subprotocol;
     this.listener = listener;
     for (int i = 0; i < threads; i++) {
       Loop loop = new Loop(Selector.open());
@@ -93,6 +101,7 @@ final class RawSubscribers implements AutoCloseable {
             + Base64.getEncoder().encodeToString(key)
             + "\r\n"
             + "Sec-WebSocket-Version: 13\r\n"
+            + (subprotocol == null ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n")
             + "Authorization: Bearer "
             + token
             + "\r\n\r\n";
@@ -237,6 +246,8 @@ final class RawSubscribers implements AutoCloseable {
         int start = pos + header;
         if (opcode == 1) {
           listener.onText(c.subscriber, c.in, start, (int) length);
+        } else if (opcode == 2) {
+          listener.onBinary(c.subscriber, c.in, start, (int) length);
         } else if (opcode == 9) {
           sendControl(c, 0xA, c.in, start, (int) length); // pong
         } else if (opcode == 8) {
