@@ -112,8 +112,8 @@ public final class RateLimiter {
     }
 
     /**
-     * Returns 0 when granted, else how long until enough tokens will be there; -1 when this
-     * bucket was swept and the caller must take a new one.
+     * Returns 0 when granted, else how long until enough tokens will be there; -1 when this bucket
+     * was swept and the caller must take a new one.
      */
     synchronized long tryAcquire(int permits, long now) {
       if (retired) {

@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * One message encoded once, as the UTF-8 JSON every WebSocket and SSE subscriber of its topic on
  * this instance receives, with the message itself for readers that need its fields. The bytes are
- * shared by every send and never modified; so is the MessagePack spelling, made by the first
- * {@code pp.v1.msgpack} connection that sends the frame.
+ * shared by every send and never modified; so is the MessagePack spelling, made by the first {@code
+ * pp.v1.msgpack} connection that sends the frame.
  */
 public final class Frame {
   private final StoredMessage message;

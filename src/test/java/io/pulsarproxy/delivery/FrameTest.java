@@ -15,12 +15,16 @@ class FrameTest {
   void theMessagePackSpellingIsMadeOnceAndSaysWhatTheJsonSays() throws Exception {
     StoredMessage m =
         new StoredMessage(
-            new EntryId(1795712252254L, 0), "order-1", "{\"order\":1}", Map.of("a", "b"), "k", null);
+            new EntryId(1795712252254L, 0),
+            "order-1",
+            "{\"order\":1}",
+            Map.of("a", "b"),
+            "k",
+            null);
     Frame frame = new FrameEncoder().message(new TopicName("orders"), m);
 
     byte[] first = frame.msgpack();
     assertThat(frame.msgpack()).isSameAs(first); // shared by every MessagePack connection
-    assertThat(MessagePackCodec.read(first))
-        .isEqualTo(new ObjectMapper().readTree(frame.utf8()));
+    assertThat(MessagePackCodec.read(first)).isEqualTo(new ObjectMapper().readTree(frame.utf8()));
   }
 }

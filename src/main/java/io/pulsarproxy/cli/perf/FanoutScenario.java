@@ -17,7 +17,9 @@ import org.HdrHistogram.Recorder;
  * frame received, both clocks in this process), and lost, duplicated and out-of-order frames.
  */
 final class FanoutScenario {
-  /** @param msgpack subscribers ask for the {@code pp.v1.msgpack} subprotocol */
+  /**
+   * @param msgpack subscribers ask for the {@code pp.v1.msgpack} subprotocol
+   */
   record Options(
       int subscribers,
       int topics,

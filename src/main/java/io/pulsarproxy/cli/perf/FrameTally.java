@@ -23,8 +23,10 @@ final class FrameTally implements RawSubscribers.Listener {
 
   final Recorder latencyMicros = new Recorder(3);
   final AtomicLong delivered = new AtomicLong();
+
   /** The message frames' payload bytes (what the WebSocket frames carried), for their size. */
   final AtomicLong messageBytes = new AtomicLong();
+
   final AtomicLong failed = new AtomicLong();
   private final CountDownLatch subscribed;
 

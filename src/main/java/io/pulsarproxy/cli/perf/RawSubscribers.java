@@ -46,7 +46,9 @@ final class RawSubscribers implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicInteger();
   private int next;
 
-  /** @param subprotocol asked for with {@code Sec-WebSocket-Protocol}, or null for none */
+  /**
+   * @param subprotocol asked for with {@code Sec-WebSocket-Protocol}, or null for none
+   */
   RawSubscribers(
       InetSocketAddress server, String token, String subprotocol, int threads, Listener listener)
       throws IOException {

@@ -27,7 +27,9 @@ class FrameTallyTest {
   @Test
   void jsonAndMessagePackFramesAreTalliedAlike() {
     long sent = System.nanoTime();
-    String[] frames = {SUBSCRIBED, message("1795712252254-0", sent), message("1795712252254-1", sent)};
+    String[] frames = {
+      SUBSCRIBED, message("1795712252254-0", sent), message("1795712252254-1", sent)
+    };
     for (boolean msgpack : new boolean[] {false, true}) {
       CountDownLatch subscribed = new CountDownLatch(1);
       FrameTally tally = new FrameTally(subscribed);
