@@ -87,6 +87,14 @@ public final class FrameEncoder {
    * {@code {"type":"error","code":..,"error":..,"message":..}}, with the topic when one is known.
    */
   public String error(ErrorBody body, String topic) {
+    return error(body, topic, null);
+  }
+
+  /**
+   * An error frame that also names the consumer group of the frame it answers, so that a client
+   * with a plain and a group subscription of one topic knows which one it is for.
+   */
+  public String error(ErrorBody body, String topic, String group) {
     return write(
         g -> {
           g.writeStringField("type", "error");
@@ -95,6 +103,9 @@ public final class FrameEncoder {
           g.writeStringField("message", body.message());
           if (topic != null) {
             g.writeStringField("topic", topic);
+          }
+          if (group != null) {
+            g.writeStringField("group", group);
           }
         });
   }

@@ -295,7 +295,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
             "prefetch must be a whole number from 1 to " + MAX_PREFETCH);
       }
     } catch (ApiException e) {
-      refuse(e, topicText);
+      refuse(e, topicText, text(frame, "group"));
       return;
     }
     try {
@@ -308,7 +308,7 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
       badFrames = 0; // the subscribed frame went out before the first messages
     } catch (StoreUnavailableException e) {
       Failure failure = Failure.of(e, "Subscribe to " + key.topic() + " failed: ");
-      out.sendControl("error", frames.error(failure.body(), key.topic().value()));
+      out.sendControl("error", frames.error(failure.body(), key.topic().value(), key.group()));
     }
   }
 
@@ -317,12 +317,12 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
     try {
       key = groupKey(frame);
     } catch (ApiException e) {
-      refuse(e, text(frame, "topic"));
+      refuse(e, text(frame, "topic"), text(frame, "group"));
       return;
     }
     GroupSubscription g = groups.remove(key);
     if (g == null) {
-      refuse(ErrorWord.NOT_SUBSCRIBED.refusal(), key.topic().value());
+      refuse(ErrorWord.NOT_SUBSCRIBED.refusal(), key.topic().value(), key.group());
       return;
     }
     g.close(true);
@@ -365,10 +365,10 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
               "count",
               Integer.toString(count)));
     } catch (ApiException e) {
-      refuse(e, topicText);
+      refuse(e, topicText, text(frame, "group"));
     } catch (StoreUnavailableException e) {
       Failure failure = Failure.of(e, "A group " + op + " failed: ");
-      out.sendControl("error", frames.error(failure.body(), topicText));
+      out.sendControl("error", frames.error(failure.body(), topicText, text(frame, "group")));
     }
   }
 
@@ -459,7 +459,8 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
                         ErrorWord.FORBIDDEN.refusal(
                             "the refreshed token may not subscribe to this topic; unsubscribed"))
                     .body(),
-                topic.value()));
+                topic.value(),
+                e.getKey().group()));
       }
     }
   }
@@ -490,7 +491,12 @@ public final class SubscriberSocket implements Session.Listener.AutoDemanding {
 
   /** An error frame; the connection stays open unless the client keeps sending garbage. */
   private void refuse(ApiException refusal, String topic) {
-    out.sendControl("error", frames.error(Failure.unlogged(refusal).body(), topic));
+    refuse(refusal, topic, null);
+  }
+
+  /** The same, for a group frame: the error names the group too. */
+  private void refuse(ApiException refusal, String topic, String group) {
+    out.sendControl("error", frames.error(Failure.unlogged(refusal).body(), topic, group));
     if (++badFrames > settings.maxBadFrames()) {
       LOG.info("Closing the WebSocket of token '{}': {} bad frames", caller.name(), badFrames);
       out.close(Outbound.Close.POLICY);

@@ -294,9 +294,15 @@ abstract class GroupSocketContract {
         "{\"op\":\"subscribe\",\"topic\":\""
             + topic
             + "\",\"group\":\"bad name\",\"consumer\":\"c\"}");
-    assertEquals("invalid_group", ws.nextOfType("error", WAIT).get("error").asText());
+    JsonNode badGroup = ws.nextOfType("error", WAIT);
+    assertEquals("invalid_group", badGroup.get("error").asText());
+    // Error frames answering a group frame name its group (as sent) beside the topic.
+    assertEquals(topic, badGroup.path("topic").asText(), badGroup::toString);
+    assertEquals("bad name", badGroup.path("group").asText(), badGroup::toString);
     ws.send("{\"op\":\"subscribe\",\"topic\":\"" + topic + "\",\"group\":\"g\"}");
-    assertEquals("invalid_consumer", ws.nextOfType("error", WAIT).get("error").asText());
+    JsonNode badConsumer = ws.nextOfType("error", WAIT);
+    assertEquals("invalid_consumer", badConsumer.get("error").asText());
+    assertEquals("g", badConsumer.path("group").asText(), badConsumer::toString);
     ws.send(
         "{\"op\":\"subscribe\",\"topic\":\""
             + topic
@@ -307,14 +313,23 @@ abstract class GroupSocketContract {
         "{\"op\":\"subscribe\",\"topic\":\"" + topic + "\",\"group\":\"g\",\"consumer\":\"c\"}");
     ws.nextOfType("subscribed", WAIT);
     ws.send("{\"op\":\"ack\",\"topic\":\"" + topic + "\",\"group\":\"g\",\"ids\":[\"x\"]}");
-    assertEquals("invalid_id", ws.nextOfType("error", WAIT).get("error").asText());
+    JsonNode badAck = ws.nextOfType("error", WAIT);
+    assertEquals("invalid_id", badAck.get("error").asText());
+    assertEquals("g", badAck.path("group").asText(), badAck::toString);
     ws.send(
         "{\"op\":\"nack\",\"topic\":\""
             + topic
             + "\",\"group\":\"g\",\"ids\":[\"1-0\"],\"delay\":\"soon\"}");
     assertEquals("invalid_request", ws.nextOfType("error", WAIT).get("error").asText());
     ws.send("{\"op\":\"unsubscribe\",\"topic\":\"" + topic + "\",\"group\":\"h\"}");
-    assertEquals("not_subscribed", ws.nextOfType("error", WAIT).get("error").asText());
+    JsonNode notInGroup = ws.nextOfType("error", WAIT);
+    assertEquals("not_subscribed", notInGroup.get("error").asText());
+    assertEquals("h", notInGroup.path("group").asText(), notInGroup::toString);
+    // A plain (not group) frame's error names no group.
+    ws.send("{\"op\":\"unsubscribe\",\"topic\":\"" + topic + "\"}");
+    JsonNode notSubscribed = ws.nextOfType("error", WAIT);
+    assertEquals("not_subscribed", notSubscribed.get("error").asText());
+    assertTrue(notSubscribed.path("group").isMissingNode(), notSubscribed::toString);
     assertTrue(ws.isOpen());
   }
 }
