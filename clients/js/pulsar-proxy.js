@@ -127,7 +127,6 @@ export class PulsarProxy {
     this._tokenExpiringHook = options.onTokenExpiring;
     this._consumer = options.consumer ?? `js-${randomId()}`;
     this._subs = new Map(); // subKey(topic, group) -> subscription state
-    this._awaiting = new Map(); // topic -> keys whose subscribe is not answered yet, in order sent
     this._ws = null;
     this._connToken = undefined; // the token this connection was opened with or refreshed to
     this._refresh = null; // {ws, token} while a refresh is in flight
@@ -359,7 +358,6 @@ export class PulsarProxy {
     const here = this.url;
     ws.onopen = () => {
       this._onEvent({ type: "open", url: here });
-      this._awaiting.clear();
       for (const sub of this._subs.values()) this._sendSubscribe(sub);
       // Acks queued while the connection was down: an ack works through any connection.
       for (const sub of this._subs.values()) if (sub.kind === "group") this._flushSettles(sub);
@@ -373,7 +371,6 @@ export class PulsarProxy {
     if (this._ws !== ws) return;
     this._ws = null;
     this._refresh = null;
-    this._awaiting.clear();
     for (const sub of this._subs.values()) sub.subscribed = false;
     this._onEvent({ type: "close", url, code: e.code, reason: e.reason });
     const word = TOKEN_CLOSES[e.code];
@@ -421,23 +418,7 @@ export class PulsarProxy {
         ? { op: "subscribe", topic: sub.topic, group: sub.group, consumer: sub.consumer, ...(sub.prefetch !== undefined ? { prefetch: sub.prefetch } : {}) }
         : // Resume after the last id delivered; before any, from what the caller asked for.
           { op: "subscribe", topic: sub.topic, from: sub.lastId ?? sub.from };
-    if (!this._send(frame)) return;
-    // The proxy's error frames name the topic but not the group; it answers subscribes in order,
-    // so the oldest unanswered subscribe of that topic is the one an error frame refuses.
-    const keys = this._awaiting.get(sub.topic) ?? [];
-    keys.push(sub.key);
-    this._awaiting.set(sub.topic, keys);
-  }
-
-  /** Takes `key` (or, without one, the oldest) off the topic's unanswered subscribes. */
-  _answered(topic, key) {
-    const keys = this._awaiting.get(topic);
-    if (!keys || keys.length === 0) return undefined;
-    const i = key === undefined ? 0 : keys.indexOf(key);
-    if (i < 0) return undefined;
-    const [taken] = keys.splice(i, 1);
-    if (keys.length === 0) this._awaiting.delete(topic);
-    return taken;
+    this._send(frame);
   }
 
   _onFrame(data) {
@@ -489,43 +470,35 @@ export class PulsarProxy {
 
   _onSubscribed(f) {
     this._attempt = 0; // a working connection: the backoff starts over
-    const key = subKey(f.topic, f.group);
-    this._answered(f.topic, key);
-    const sub = this._subs.get(key);
+    const sub = this._subs.get(subKey(f.topic, f.group));
     if (!sub) return;
     sub.subscribed = true;
     // "latest" resolved to an id: a later resume starts there, not at a newer "latest".
     if (sub.kind === "plain" && sub.lastId === null && ID.test(String(f.from))) sub.lastId = f.from;
   }
 
-  /** An error frame naming a topic: a refused subscribe, a refresh's forbidden, a failed ack. */
+  /**
+   * An error frame naming a topic: for the group subscription it names (`group`), else for the
+   * plain one. A refused subscribe, a refresh's `forbidden`, or a failed ack or nack.
+   */
   _onTopicError(f) {
-    const key = f.group !== undefined ? subKey(f.topic, f.group) : this._answered(f.topic);
-    let subs;
-    if (key !== undefined) {
-      subs = this._subs.has(key) ? [this._subs.get(key)] : [];
-    } else if (f.error === "forbidden") {
-      // After a refresh the new token may not read this topic: the proxy ended every
-      // subscription of it (one frame each, the first ends them all here).
-      subs = [...this._subs.values()].filter((s) => s.topic === f.topic);
-    } else {
-      subs = []; // an ack or nack that failed: the message comes again, nothing to end
-    }
-    if (f.error === "store_unavailable") {
-      // The proxy could not look the topic up; ask again shortly.
-      for (const sub of subs) {
+    const sub = this._subs.get(subKey(f.topic, f.group));
+    if (sub && f.error === "store_unavailable") {
+      // The proxy could not look the topic up: ask again shortly. (Subscribed: an ack the store
+      // missed; the message comes again and is acked again.)
+      if (!sub.subscribed) {
         setTimeout(() => {
           if (sub.active && this._isOpen() && !sub.subscribed) this._sendSubscribe(sub);
         }, backoffDelay(1, this._backoff));
       }
       return;
     }
-    if (f.error !== "already_subscribed") {
-      for (const sub of subs) {
-        sub.active = false;
-        this._subs.delete(sub.key);
-        if (sub.onError) sub.onError(f);
-      }
+    // A running group subscription outlives a refused ack or nack; anything else ends it.
+    const ends = sub && f.error !== "already_subscribed" && (sub.kind === "plain" || !sub.subscribed || f.error === "forbidden");
+    if (ends) {
+      sub.active = false;
+      this._subs.delete(sub.key);
+      if (sub.onError) sub.onError(f);
     }
     this._onEvent({ type: "error", frame: f });
   }

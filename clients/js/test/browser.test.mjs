@@ -6,9 +6,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { mkdtempSync, existsSync } from "node:fs";
+import { mkdtempSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import puppeteer from "puppeteer-core";
 import { startRedis, startProxy, inOrderOnce, TOKEN, freePort } from "./harness.mjs";
 
@@ -46,6 +47,13 @@ const PAGE = (proxies) => `<!doctype html>
   window.ready = true;
 </script></body></html>`;
 
+// The examples of README.md and of this client's README.md, as pasted, with proxy a in place of
+// port 8080 and a topic of their own.
+const READMES = ["../../../README.md", "../README.md"];
+const EXAMPLES = READMES.map((path) => readFileSync(fileURLToPath(new URL(path, import.meta.url)), "utf8").match(/```html\n([\s\S]*?)```/)[1]);
+const README_PAGE = (i, proxy) => `<!doctype html><html><head><meta charset="utf-8"></head><body>
+${EXAMPLES[i].replaceAll("http://127.0.0.1:8080", proxy).replaceAll('"orders"', `"readme-${i}"`)}</body></html>`;
+
 before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM)`);
   valkey = await startRedis();
@@ -53,7 +61,8 @@ before(async () => {
   const sitePort = await freePort();
   site = createServer((req, res) => {
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-    res.end(PAGE([a.url, b.url]));
+    const readme = req.url.match(/^\/readme\/(\d)$/);
+    res.end(readme ? README_PAGE(Number(readme[1]), a.url) : PAGE([a.url, b.url]));
   });
   await new Promise((ok) => site.listen(sitePort, "127.0.0.1", ok));
   site.url = `http://127.0.0.1:${sitePort}/`;
@@ -143,3 +152,26 @@ test("Swagger UI at /docs renders every operation of the API description", async
   }
   assert.ok(await page.$(".btn.authorize"), "the Authorize button for a bearer token");
 });
+
+for (const [i, path] of READMES.entries()) {
+  test(`the example in ${path.replace("../../../", "").replace("../", "clients/js/")} runs as pasted on a page of another origin`, async () => {
+    assert.match(EXAMPLES[i], /http:\/\/127\.0\.0\.1:8080/);
+    const page = await browser.newPage();
+    const logged = [];
+    let timer;
+    // The example logs each message's id and payload: here, the message it published itself.
+    const message = new Promise((ok, fail) => {
+      page.on("console", async (m) => {
+        const args = await Promise.all(m.args().map((h) => h.jsonValue()));
+        logged.push(args);
+        if (/^\d+-\d+$/.test(String(args[0]))) ok(args);
+      });
+      page.on("pageerror", fail);
+      timer = setTimeout(() => fail(new Error(`no message logged in 20 s: ${JSON.stringify(logged)}`)), 20000);
+    });
+    await page.goto(`${site.url}readme/${i}`);
+    const [, payload] = await message.finally(() => clearTimeout(timer));
+    assert.deepEqual(payload, { order: 42 });
+    await page.close();
+  });
+}

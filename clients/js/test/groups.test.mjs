@@ -136,6 +136,26 @@ test("a plain and a group subscription of one topic on one connection each get t
   sub.close();
 });
 
+test("a refused group subscribe ends only that subscription; the plain one of the same topic goes on", async () => {
+  const topic = "js.group.refused";
+  const { pp, events } = client(a.url);
+  const plain = [];
+  const plainErrors = [];
+  const groupErrors = [];
+  const sub = pp.subscribe(topic, { from: "earliest", onMessage: (m) => plain.push(m.payload), onError: (f) => plainErrors.push(f) });
+  const refused = pp.subscribeGroup(topic, "bad name", { onMessage: () => {}, onError: (f) => groupErrors.push(f) });
+  await until(() => groupErrors.length > 0 && sub.subscribed, 20000, "the refusal and the plain subscription");
+  assert.equal(groupErrors[0].error, "invalid_group");
+  assert.equal(groupErrors[0].group, "bad name", "the error frame names the group");
+  assert.equal(refused.subscribed, false);
+  for (const i of range(3)) await publisher.publish(topic, i);
+  await until(() => plain.length >= 3, 20000, "3 messages");
+  assert.deepEqual(plain, range(3));
+  assert.deepEqual(plainErrors, []);
+  assert.equal(events.filter((e) => e.type === "open").length, 1, "no reconnect");
+  sub.close();
+});
+
 test("a lost ack: the redelivered message is acked again without calling the handler twice", async () => {
   const topic = "js.group.lostack";
   await createGroup(topic, "audit", "1s");

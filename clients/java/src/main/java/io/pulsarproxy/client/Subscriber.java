@@ -490,7 +490,9 @@ public final class Subscriber implements AutoCloseable {
       synchronized (this) {
         g = groups.get(Group.key(topic, groupName));
       }
-      if (g != null) {
+      if (g != null && type.equals("error")) {
+        onGroupError(socket, g, f);
+      } else if (g != null) {
         onGroupFrame(socket, g, type, f);
       }
       return;
@@ -588,60 +590,72 @@ public final class Subscriber implements AutoCloseable {
     }
   }
 
-  /**
-   * An {@code error} frame naming a topic. It carries no group: it is for the subscription of that
-   * topic still waiting for its {@code subscribed} (plain or group), else for all of them (a {@code
-   * forbidden} after a refresh unsubscribes them all).
-   */
+  /** An {@code error} frame naming a topic and no group: it is for the plain subscription. */
   private void onTopicError(WebSocket socket, String topic, JsonNode f) {
+    String word = f.path("error").asText();
+    Sub sub;
+    synchronized (this) {
+      sub = subs.get(topic);
+    }
+    if (sub == null || "already_subscribed".equals(word)) {
+      return;
+    }
+    if ("store_unavailable".equals(word)) {
+      if (!sub.subscribed) {
+        subscribeAgainLater(socket, () -> sendSubscribe(sub));
+      }
+      return;
+    }
+    synchronized (this) {
+      if (!subs.remove(topic, sub)) {
+        return;
+      }
+    }
+    sub.onError.accept(f); // refused (invalid_topic, forbidden, ...) or ended by a refresh
+  }
+
+  /** An {@code error} frame naming a topic and a group: it is for that group subscription. */
+  private void onGroupError(WebSocket socket, Group g, JsonNode f) {
     String word = f.path("error").asText();
     if ("already_subscribed".equals(word)) {
       return;
     }
-    boolean retry = "store_unavailable".equals(word);
-    List<Runnable> retries = new ArrayList<>();
-    List<Consumer<JsonNode>> refused = new ArrayList<>();
+    if ("store_unavailable".equals(word)) {
+      if (!g.subscribed) {
+        subscribeAgainLater(socket, () -> sendSubscribe(g));
+      }
+      return; // else an ack the store missed: the message comes again, and is acked again
+    }
+    if (g.subscribed && !"forbidden".equals(word)) {
+      // A refused ack or nack of a running subscription: reported, the subscription goes on.
+      events.accept(new Event("error", wsBase, f.path("code").asInt(), word, 0));
+      return;
+    }
     synchronized (this) {
-      Sub sub = subs.get(topic);
-      List<Group> onTopic = groups.values().stream().filter(g -> g.topic.equals(topic)).toList();
-      boolean someWaiting =
-          (sub != null && !sub.subscribed) || onTopic.stream().anyMatch(g -> !g.subscribed);
-      if (retry && !someWaiting) {
-        return; // an ack the store missed: the message comes again, and is acked again
-      }
-      if (sub != null && (!someWaiting || !sub.subscribed)) {
-        if (retry) {
-          retries.add(() -> sendSubscribe(sub));
-        } else {
-          subs.remove(topic);
-          refused.add(sub.onError);
-        }
-      }
-      for (Group g : onTopic) {
-        if (someWaiting && g.subscribed) {
-          continue;
-        }
-        if (retry) {
-          retries.add(() -> sendSubscribe(g));
-        } else {
-          groups.remove(g.key());
-          refused.add(g.options.onError());
-        }
+      if (!groups.remove(g.key(), g)) {
+        return;
       }
     }
-    if (!retries.isEmpty()) {
+    g.options.onError().accept(f); // refused, or ended by a refresh (forbidden)
+  }
+
+  /** A subscribe the store could not serve is sent again after a backoff, on the same socket. */
+  private void subscribeAgainLater(WebSocket socket, Runnable send) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
       timer.schedule(
           () -> {
             synchronized (this) {
               if (ws == socket) {
-                retries.forEach(Runnable::run);
+                send.run();
               }
             }
           },
           backoff.delayMillis(1),
           TimeUnit.MILLISECONDS);
     }
-    refused.forEach(onError -> onError.accept(f));
   }
 
   /**

@@ -11,11 +11,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import jdk.jshell.JShell;
+import jdk.jshell.Snippet;
+import jdk.jshell.SnippetEvent;
+import jdk.jshell.SourceCodeAnalysis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -196,14 +205,18 @@ class ClientTest {
 
   /** An HS256 JWT for jwt.yml's secret, valid for {@code seconds}, allowed every topic. */
   static String mintJwt(int seconds) {
+    return mintJwt("java-client", seconds, UUID.randomUUID().toString());
+  }
+
+  static String mintJwt(String sub, int seconds, String jti) {
     long now = System.currentTimeMillis() / 1000; // exp and iat are whole seconds
     String claims =
         new ObjectMapper()
             .createObjectNode()
-            .put("sub", "java-client")
+            .put("sub", sub)
             .put("iat", now)
             .put("exp", now + seconds)
-            .put("jti", UUID.randomUUID().toString())
+            .put("jti", jti)
             .<ObjectNode>set("pp_subscribe", new ObjectMapper().createArrayNode().add("*"))
             .<ObjectNode>set("pp_publish", new ObjectMapper().createArrayNode().add("*"))
             .toString();
@@ -291,6 +304,214 @@ class ClientTest {
       assertEquals(0, count(events, "reconnecting"), events::toString);
       assertEquals(0, count(events, "refreshed"), "the same token is not sent again");
     }
+  }
+
+  @Test
+  @Order(10)
+  void aRevokedFixedJwtEndsWithTokenRevokedAndNoReconnect() throws Exception {
+    List<Subscriber.Event> events = new CopyOnWriteArrayList<>();
+    List<JsonNode> errors = new CopyOnWriteArrayList<>();
+    String jti = UUID.randomUUID().toString();
+    try (Subscriber s =
+        Subscriber.builder(jwt.url())
+            .token(mintJwt("java-revoked", 600, jti))
+            .backoff(FAST)
+            .events(events::add)
+            .build()) {
+      Subscriber.Subscription sub =
+          s.subscribe("java.jwt.revoked", "latest", m -> {}, gap -> {}, errors::add);
+      await(() -> sub.lastId() != null, WAIT, "subscribed");
+      jwt.task("revoke", "?jti=" + jti);
+      await(() -> !errors.isEmpty(), WAIT, "onError");
+      assertEquals(401, errors.get(0).path("code").asInt(), errors::toString);
+      assertEquals("token_revoked", errors.get(0).path("error").asText(), errors::toString);
+      assertEquals(List.of(4003), closes(events));
+      assertEquals(0, count(events, "reconnecting"), events::toString);
+      assertThrows(
+          IllegalStateException.class,
+          () -> s.subscribe("java.jwt.revoked.again", "latest", m -> {}),
+          "a Subscriber whose token was revoked is closed");
+    }
+  }
+
+  @Test
+  @Order(11)
+  void aRefusedRefreshIsReportedAndTheCloseAtExpReconnectsWithoutGapOrRepeat() throws Exception {
+    List<Subscriber.Event> events = new CopyOnWriteArrayList<>();
+    List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+    List<JsonNode> errors = new CopyOnWriteArrayList<>();
+    AtomicInteger minted = new AtomicInteger();
+    Publisher p = publisher(jwt.url(), TOKEN, 5);
+    // Every token is of another sub: each refresh is refused, each new connection accepted.
+    try (Subscriber s =
+        Subscriber.builder(jwt.url())
+            .tokenSupplier(
+                () -> mintJwt("java-" + minted.incrementAndGet(), 4, UUID.randomUUID().toString()))
+            .backoff(FAST)
+            .events(events::add)
+            .build()) {
+      Subscriber.Subscription sub =
+          s.subscribe(
+              "java.jwt.mismatch",
+              "latest",
+              m -> got.add(m.payload().asInt()),
+              gap -> {},
+              errors::add);
+      await(() -> sub.lastId() != null, WAIT, "subscribed");
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      int n = 0;
+      // Publish across the refused refresh and the close at exp, until the reconnect is in.
+      while (!(closes(events).contains(4001) && opens(events) >= 2)) {
+        assertTrue(System.nanoTime() < deadline, "a 4001 and a reconnect within 30 s: " + events);
+        p.publish("java.jwt.mismatch", n, "jm-" + n);
+        n++;
+        Thread.sleep(100); // pacing, so that messages keep coming across the reconnect
+      }
+      for (int i = n; i < n + 5; i++) {
+        p.publish("java.jwt.mismatch", i, "jm-" + i);
+      }
+      int want = n + 5;
+      await(() -> got.size() >= want, WAIT, want + " messages");
+      assertEquals(IntStream.range(0, want).boxed().toList(), List.copyOf(got));
+      Subscriber.Event refused =
+          events.stream().filter(e -> e.type().equals("error")).findFirst().orElseThrow();
+      assertEquals("sub_mismatch", refused.reason(), events::toString);
+      assertEquals(403, refused.code(), events::toString);
+      assertEquals(0, count(events, "refreshed"), events::toString);
+      assertTrue(errors.isEmpty(), "a refused refresh does not end the subscription: " + errors);
+    }
+  }
+
+  @Test
+  @Order(12)
+  void aRefusedSubscriptionCallsItsOnErrorAndTheOthersGoOn() throws Exception {
+    List<Subscriber.Event> events = new CopyOnWriteArrayList<>();
+    List<JsonNode> refused = new CopyOnWriteArrayList<>();
+    List<JsonNode> goodErrors = new CopyOnWriteArrayList<>();
+    List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+    Publisher p = publisher(a.url(), TOKEN, 5);
+    try (Subscriber s =
+        Subscriber.builder(a.url()).token(TOKEN).backoff(FAST).events(events::add).build()) {
+      Subscriber.Subscription good =
+          s.subscribe(
+              "java.refused.good",
+              "latest",
+              m -> got.add(m.payload().asInt()),
+              gap -> {},
+              goodErrors::add);
+      s.subscribe("bad..topic", "latest", m -> {}, gap -> {}, refused::add);
+      await(() -> !refused.isEmpty(), WAIT, "the refused subscription's onError");
+      assertEquals("invalid_topic", refused.get(0).path("error").asText(), refused::toString);
+      assertEquals(400, refused.get(0).path("code").asInt(), refused::toString);
+      await(() -> good.lastId() != null, WAIT, "the good subscription");
+      for (int i = 0; i < 3; i++) {
+        p.publish("java.refused.good", i, "rg-" + i);
+      }
+      await(() -> got.size() >= 3, WAIT, "3 messages");
+      assertEquals(List.of(0, 1, 2), List.copyOf(got));
+      assertTrue(goodErrors.isEmpty(), goodErrors::toString);
+      assertEquals(1, opens(events), "no reconnect: " + events);
+      assertEquals(1, refused.size(), "not retried: " + refused);
+    }
+  }
+
+  @Test
+  @Order(14)
+  void aRefusedGroupSubscribeEndsOnlyItselfAndThePlainOneOfTheTopicGoesOn() throws Exception {
+    List<Subscriber.Event> events = new CopyOnWriteArrayList<>();
+    List<JsonNode> plainErrors = new CopyOnWriteArrayList<>();
+    List<JsonNode> groupErrors = new CopyOnWriteArrayList<>();
+    List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+    Publisher p = publisher(a.url(), TOKEN, 5);
+    try (Subscriber s =
+        Subscriber.builder(a.url()).token(TOKEN).backoff(FAST).events(events::add).build()) {
+      Subscriber.Subscription plain =
+          s.subscribe(
+              "java.group.refused",
+              "latest",
+              m -> got.add(m.payload().asInt()),
+              gap -> {},
+              plainErrors::add);
+      Subscriber.GroupSubscription group =
+          s.subscribeGroup(
+              "java.group.refused",
+              "bad name",
+              GroupOptions.consumer("c").onError(groupErrors::add),
+              m -> {});
+      await(() -> !groupErrors.isEmpty(), WAIT, "the group subscription's onError");
+      assertEquals(
+          "invalid_group", groupErrors.get(0).path("error").asText(), groupErrors::toString);
+      assertEquals("bad name", groupErrors.get(0).path("group").asText(), groupErrors::toString);
+      assertFalse(group.subscribed());
+      await(() -> plain.lastId() != null, WAIT, "the plain subscription");
+      for (int i = 0; i < 3; i++) {
+        p.publish("java.group.refused", i, "gr-" + i);
+      }
+      await(() -> got.size() >= 3, WAIT, "3 messages");
+      assertEquals(List.of(0, 1, 2), List.copyOf(got));
+      assertTrue(plainErrors.isEmpty(), plainErrors::toString);
+      assertEquals(1, opens(events), "no reconnect: " + events);
+    }
+  }
+
+  /**
+   * The examples in README.md (top level) and in this client's README.md, run as pasted in JShell
+   * (a JVM of its own with this module's classpath), against proxy a instead of port 8080.
+   */
+  @Test
+  @Order(13)
+  void theReadmeExamplesRunAsPasted() throws Exception {
+    for (Path readme : List.of(Path.of("../../README.md"), Path.of("README.md"))) {
+      String example = firstJavaBlock(Files.readString(readme));
+      assertTrue(example.contains("http://127.0.0.1:8080"), readme + ": " + example);
+      String topic = "readme." + UUID.randomUUID();
+      String code =
+          example
+              .replace("http://127.0.0.1:8080", a.url().toString())
+              .replace("\"orders\"", "\"" + topic + "\"");
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (PrintStream printed = new PrintStream(out, true, StandardCharsets.UTF_8);
+          JShell shell = JShell.builder().out(printed).err(printed).build()) {
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+          shell.addToClasspath(entry);
+        }
+        String rest = code;
+        while (!rest.isBlank()) {
+          SourceCodeAnalysis.CompletionInfo info =
+              shell.sourceCodeAnalysis().analyzeCompletion(rest);
+          for (SnippetEvent e : shell.eval(info.source())) {
+            String problems =
+                shell.diagnostics(e.snippet()).map(d -> d.getMessage(null)).toList().toString();
+            assertEquals(
+                Snippet.Status.VALID, e.status(), readme + ": " + info.source() + problems);
+            assertEquals(null, e.exception(), readme + ": " + info.source());
+          }
+          rest = info.remaining();
+        }
+        // The publish printed its id; the subscription prints that id with the payload.
+        await(
+            () ->
+                out.toString(StandardCharsets.UTF_8)
+                    .matches("(?s).*\\d+-\\d+ \\{\"order\":42\\}.*"),
+            WAIT,
+            readme + "'s subscriber printing the message: " + out.toString(StandardCharsets.UTF_8));
+      }
+      assertEquals(1, stored(topic).size(), readme + ": stored once");
+    }
+  }
+
+  private static String firstJavaBlock(String markdown) {
+    int start = markdown.indexOf("```java\n");
+    assertTrue(start >= 0, "a java block");
+    int end = markdown.indexOf("```", start + 8);
+    return markdown.substring(start + 8, end);
+  }
+
+  private static List<Integer> closes(List<Subscriber.Event> events) {
+    return events.stream()
+        .filter(e -> e.type().equals("close"))
+        .map(Subscriber.Event::code)
+        .toList();
   }
 
   static int groupPending(String topic, String group) throws Exception {
