@@ -2,7 +2,9 @@
 // on a page of another origin that loads the client module from the proxy (CORS). Two proxies
 // share one Valkey; the test drains one and kills the other while messages flow, and the page
 // must end with every message once, in order. The page also publishes (a preflighted
-// cross-origin POST), reads topic info with fetch() and opens an EventSource.
+// cross-origin POST), reads topic info with fetch(), long-polls and opens an EventSource. Swagger
+// UI at /docs renders the API description, and a user authorizes with a token and publishes
+// through "Try it out". The READMEs' examples run as pasted.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -142,6 +144,33 @@ test("a page on another origin resumes through a drain and a kill: every message
   assert.equal(events.find((e) => e.type === "reconnecting").delayMs, hint.afterMs);
 });
 
+test("a page on another origin long-polls a topic (CORS on a waiting read) and gets the next message", async () => {
+  const topic = "browser.longpoll";
+  const post = (n) =>
+    fetch(`${a.url}/api/v1/topics/${topic}/messages`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ payload: n, message_id: `longpoll-${n}` }),
+    }).then((r) => r.json());
+  const first = await post(0);
+  const page = await browser.newPage();
+  await page.goto(site.url);
+  await page.waitForFunction(() => window.ready, { timeout: 20000 });
+  const poll = page.evaluate(
+    async (url, token) => {
+      const r = await fetch(url, { headers: { Authorization: "Bearer " + token } });
+      return { status: r.status, body: await r.json() };
+    },
+    `${a.url}/api/v1/topics/${topic}/messages?after=${first.id}&wait=20`,
+    TOKEN,
+  );
+  await post(1);
+  const answer = await poll;
+  assert.equal(answer.status, 200);
+  assert.deepEqual(answer.body.messages.map((m) => m.payload), [1]);
+  await page.close();
+});
+
 test("Swagger UI at /docs renders every operation of the API description", async () => {
   const page = await browser.newPage();
   await page.goto(`${a.url}/docs`);
@@ -151,6 +180,33 @@ test("Swagger UI at /docs renders every operation of the API description", async
     assert.ok(ops.includes(path), `${path} in ${JSON.stringify(ops)}`);
   }
   assert.ok(await page.$(".btn.authorize"), "the Authorize button for a bearer token");
+});
+
+test("Swagger UI: a user pastes a token, tries the publish operation, and the message is stored", async () => {
+  const topic = "docs.tryout";
+  const page = await browser.newPage();
+  await page.goto(`${a.url}/docs`);
+  // Authorize: paste the token into the bearer scheme (the document's first) and apply it.
+  await (await page.waitForSelector(".btn.authorize", { timeout: 20000 })).click();
+  await (await page.waitForSelector("#auth-bearer-value", { timeout: 20000 })).type(TOKEN);
+  await page.click('.modal-ux .auth-container button[aria-label="Apply credentials"]');
+  await page.waitForSelector('.modal-ux button[aria-label="Remove authorization"]', { timeout: 20000 });
+  await page.click(".modal-ux button.close-modal");
+  // Try it out on "publish one message to a topic", with the document's example body.
+  const op = "#operations-publish-publishToTopic";
+  await page.click(`${op} .opblock-summary`);
+  await (await page.waitForSelector(`${op} .try-out__btn`, { timeout: 20000 })).click();
+  const topicInput = await page.waitForSelector(`${op} tr[data-param-name="topic"] input`, { timeout: 20000 });
+  await topicInput.evaluate((e) => e.select()); // the example value: typing replaces it
+  await topicInput.type(topic);
+  await page.click(`${op} .btn.execute`);
+  const status = await page.waitForSelector(`${op} .live-responses-table tr.response .response-col_status`, { timeout: 20000 });
+  const shown = await page.evaluate((o) => document.querySelector(`${o} .responses-wrapper`).innerText, op);
+  assert.match(await status.evaluate((e) => e.textContent.trim()), /^201/, shown);
+  await page.close();
+  const r = await fetch(`${a.url}/api/v1/topics/${topic}/messages?after=0-0&wait=0`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  const stored = (await r.json()).messages;
+  assert.deepEqual(stored.map((m) => m.message_id), ["order-4711-created"], shown);
 });
 
 for (const [i, path] of READMES.entries()) {
