@@ -491,6 +491,7 @@ export class PulsarProxy {
           if (sub.active && this._isOpen() && !sub.subscribed) this._sendSubscribe(sub);
         }, backoffDelay(1, this._backoff));
       }
+      this._onEvent({ type: "error", frame: f });
       return;
     }
     // A running group subscription outlives a refused ack or nack; anything else ends it.

@@ -141,6 +141,31 @@ test("publish retries keep the message_id: a dead URL, then a store that stalls,
   assert.deepEqual(stored, ["retry-1", "retry-2"]);
 });
 
+test("a subscribe refused with store_unavailable (the store stalled) is sent again, and then delivers", async () => {
+  const topic = `js.stalled.${Date.now()}`;
+  const { pp, events } = client(a.url, { backoff: { initialMs: 100, maxMs: 500 } });
+  const first = pp.subscribe("js.stalled.first", { onMessage: () => {} });
+  await until(() => first.subscribed, 20000, "the connection");
+  const got = [];
+  const errors = [];
+  let sub;
+  valkey.pause();
+  try {
+    // A topic this proxy never followed: "latest" must ask the store, which does not answer.
+    sub = pp.subscribe(topic, { onMessage: (m) => got.push(m.payload), onError: (f) => errors.push(f) });
+    await until(() => events.some((e) => e.type === "error" && e.frame?.error === "store_unavailable"), 20000, "the refusal");
+  } finally {
+    valkey.resume();
+  }
+  await until(() => sub.subscribed, 20000, "subscribed once the store is back");
+  await pp.publish(topic, 7, { messageId: "stalled-7" });
+  await until(() => got.length > 0, 20000, "the message");
+  assert.deepEqual(got, [7]);
+  assert.deepEqual(errors, [], "store_unavailable does not end the subscription");
+  assert.equal(events.filter((e) => e.type === "open").length, 1, "no reconnect");
+  pp.close();
+});
+
 test("429 backpressure: publishes wait out Retry-After instead of failing; a batch over the burst rejects", async () => {
   const { pp, events } = client(limited.url, { token: "limited-secret", backoff: { initialMs: 100, maxMs: 500 }, publishRetries: 10 });
   for (let i = 0; i < 5; i++) assert.equal((await pp.publish("js.limited", i, { messageId: `limited-${i}` })).message_id, `limited-${i}`);

@@ -601,6 +601,7 @@ public final class Subscriber implements AutoCloseable {
       return;
     }
     if ("store_unavailable".equals(word)) {
+      events.accept(new Event("error", wsBase, f.path("code").asInt(), word, 0));
       if (!sub.subscribed) {
         subscribeAgainLater(socket, () -> sendSubscribe(sub));
       }
@@ -621,6 +622,7 @@ public final class Subscriber implements AutoCloseable {
       return;
     }
     if ("store_unavailable".equals(word)) {
+      events.accept(new Event("error", wsBase, f.path("code").asInt(), word, 0));
       if (!g.subscribed) {
         subscribeAgainLater(socket, () -> sendSubscribe(g));
       }

@@ -507,6 +507,42 @@ class ClientTest {
     return markdown.substring(start + 8, end);
   }
 
+  @Test
+  @Order(15)
+  void aSubscribeTheStalledStoreRefusedIsSentAgainAndThenDelivers() throws Exception {
+    List<Subscriber.Event> events = new CopyOnWriteArrayList<>();
+    List<JsonNode> errors = new CopyOnWriteArrayList<>();
+    List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+    String topic = "java.stalled." + UUID.randomUUID();
+    try (Subscriber s =
+        Subscriber.builder(a.url()).token(TOKEN).backoff(FAST).events(events::add).build()) {
+      Subscriber.Subscription first = s.subscribe("java.stalled.first", "latest", m -> {});
+      await(() -> first.lastId() != null, WAIT, "the connection");
+      Subscriber.Subscription sub;
+      proxies.pauseValkey();
+      try {
+        // A topic this proxy never followed: "latest" must ask the store, which does not answer.
+        sub =
+            s.subscribe(topic, "latest", m -> got.add(m.payload().asInt()), gap -> {}, errors::add);
+        await(
+            () ->
+                events.stream()
+                    .anyMatch(
+                        e -> e.type().equals("error") && "store_unavailable".equals(e.reason())),
+            WAIT,
+            "the store_unavailable refusal: " + events);
+      } finally {
+        proxies.resumeValkey();
+      }
+      await(() -> sub.lastId() != null, WAIT, "subscribed once the store is back");
+      publisher(a.url(), TOKEN, 5).publish(topic, 7, "stalled-7");
+      await(() -> !got.isEmpty(), WAIT, "the message");
+      assertEquals(List.of(7), List.copyOf(got));
+      assertTrue(errors.isEmpty(), "store_unavailable does not end the subscription: " + errors);
+      assertEquals(1, opens(events), "no reconnect: " + events);
+    }
+  }
+
   private static List<Integer> closes(List<Subscriber.Event> events) {
     return events.stream()
         .filter(e -> e.type().equals("close"))
